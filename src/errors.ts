@@ -1,0 +1,75 @@
+/**
+ * Errors a JSON-RPC client (or a CLI user) must see, each carrying its code.
+ *
+ * Pure code throws built-ins (`TypeError`, `RangeError`, `SyntaxError`);
+ * conditions with clef-defined wire text are {@linkcode StaveError}s.
+ * `src/rpc/dispatch.ts` alone maps errors to JSON-RPC error objects.
+ *
+ * @module
+ */
+
+/** Base class: an error whose message is safe to send to a caller. */
+export class StaveError extends Error {
+  /** JSON-RPC error code (go-ethereum uses -32000 for signer errors). */
+  readonly code: number = -32000;
+  /** Optional JSON-RPC `data` member (only relayed stdio-UI errors use it). */
+  readonly data?: unknown;
+  constructor(
+    message: string,
+    options?: ErrorOptions & { code?: number; data?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+    if (options?.code !== undefined) this.code = options.code;
+    if (options?.data !== undefined) this.data = options.data;
+  }
+}
+
+/** clef's `ErrRequestDenied`. */
+export class RequestDeniedError extends StaveError {
+  constructor() {
+    super("request denied");
+  }
+}
+
+/** clef's `accounts.ErrUnknownAccount`. */
+export class UnknownAccountError extends StaveError {
+  constructor() {
+    super("unknown account");
+  }
+}
+
+/** keystore `ErrDecrypt`: wrong password or damaged key file. */
+export class DecryptError extends StaveError {
+  constructor() {
+    super("could not decrypt key with given password");
+  }
+}
+
+/** A vault or key file that exists but cannot be used; names the file. */
+export class DamagedFileError extends StaveError {
+  readonly path: string;
+  constructor(path: string, reason: string, options?: ErrorOptions) {
+    super(`${path}: ${reason}`, options);
+    this.path = path;
+  }
+}
+
+/** A command-line usage error (exit status 1, message on stderr). */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/**
+ * clef's `utils.Fatalf`: printed as `Fatal: <message>` (stderr, and stdout
+ * when it is a different file), exit status 1.
+ */
+export class FatalError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "FatalError";
+  }
+}
