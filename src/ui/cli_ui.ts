@@ -493,6 +493,8 @@ export class CliUi implements CancellableUi {
         return false;
       }
       if (answer === null) {
+        // end the dangling "> " so later output starts on its own line
+        this.#term.write("\n");
         this.#endOfInput(kind);
         return false;
       }

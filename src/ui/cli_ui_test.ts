@@ -373,7 +373,7 @@ Deno.test("CliUi denies at once at end of input and keeps answering", async () =
   const res = await ui.approveTx(legacyTx());
   strictEqual(res.approved, false);
   ok(performance.now() - t0 < 100, "denied within 100 ms");
-  ok(term.out.endsWith(CONFIRM)); // the screen was shown, then EOF
+  ok(term.out.endsWith(CONFIRM + "\n")); // the screen was shown, then EOF
   strictEqual(log.records.length, 1);
   strictEqual(log.records[0][0], "warn");
   ok(log.records[0][1].includes("request denied"));

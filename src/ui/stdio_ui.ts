@@ -82,6 +82,11 @@ export interface StdioUiOptions {
    * the message; anything else → -32603 `internal error` (logged).
    */
   toWireError?: (err: unknown) => WireError;
+  /**
+   * Encodes outgoing messages (one line, no newline); default
+   * {@linkcode goJsonStringify} (Go `encoding/json` output).
+   */
+  stringify?: (value: unknown) => string;
 }
 
 /**
@@ -376,6 +381,7 @@ export class StdioUi implements CancellableUi {
   #out: LineWriter;
   #log: UiLogger;
   #toWire: (err: unknown) => WireError;
+  #stringify: (value: unknown) => string;
   #nextId = 1;
   #pending = new Map<string, (s: Settle) => void>();
   #closed = false;
@@ -391,6 +397,7 @@ export class StdioUi implements CancellableUi {
     this.#log = options.logger ?? silentLogger;
     this.#toWire = options.toWireError ??
       ((e) => defaultWireError(e, this.#log));
+    this.#stringify = options.stringify ?? ((v) => goJsonStringify(v));
   }
 
   /** True once {@linkcode StdioUi.close} was called. */
@@ -433,7 +440,7 @@ export class StdioUi implements CancellableUi {
   #send(msg: object): boolean {
     let line: string;
     try {
-      line = goJsonStringify(msg) + "\n";
+      line = this.#stringify(msg) + "\n";
     } catch (e) {
       this.#log.error("Failed to encode UI message", { err: String(e) });
       return false;
