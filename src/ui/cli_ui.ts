@@ -365,6 +365,8 @@ export class CliUi implements CancellableUi {
   #waiter: ((v: string | null) => void) | null = null;
 
   /**
+   * Creates the UI; nothing is read until a dialog needs an answer.
+   *
    * @param terminal Where screens go and answers come from.
    * @param options Logger and the account lister for OnSignerStartup.
    */

@@ -35,8 +35,11 @@ import type {
 
 /** The structured logger the UIs log through (daemon log records). */
 export interface UiLogger {
+  /** An informational record. */
   info(msg: string, kv?: Record<string, unknown>): void;
+  /** A warning record (denials, timeouts). */
   warn(msg: string, kv?: Record<string, unknown>): void;
+  /** An error record. */
   error(msg: string, kv?: Record<string, unknown>): void;
 }
 
@@ -55,22 +58,27 @@ export interface UiCallOptions {
 
 /** A {@linkcode Ui} whose requests accept {@linkcode UiCallOptions}. */
 export interface CancellableUi extends Ui {
+  /** {@linkcode Ui.approveTx} with call options. */
   approveTx(
     request: SignTxRequest,
     options?: UiCallOptions,
   ): Promise<SignTxResponse>;
+  /** {@linkcode Ui.approveSignData} with call options. */
   approveSignData(
     request: SignDataRequest,
     options?: UiCallOptions,
   ): Promise<SignDataResponse>;
+  /** {@linkcode Ui.approveListing} with call options. */
   approveListing(
     request: ListRequest,
     options?: UiCallOptions,
   ): Promise<ListResponse>;
+  /** {@linkcode Ui.approveNewAccount} with call options. */
   approveNewAccount(
     request: NewAccountRequest,
     options?: UiCallOptions,
   ): Promise<NewAccountResponse>;
+  /** {@linkcode Ui.onInputRequired} with call options. */
   onInputRequired(
     request: UserInputRequest,
     options?: UiCallOptions,
@@ -82,6 +90,11 @@ export interface CancellableUi extends Ui {
  * timeout). The signer turns it into `internal error` while signing.
  */
 export class UiUnavailableError extends StaveError {
+  /**
+   * Creates the error.
+   *
+   * @param message Why nobody can answer.
+   */
   constructor(message: string) {
     super(message);
   }
@@ -130,6 +143,7 @@ export function deniedResponse(
 export interface ApprovalTimeoutOptions {
   /** Timer functions (tests); default the global ones. */
   setTimeout?: (fn: () => void, ms: number) => unknown;
+  /** Cancels a timer made by `setTimeout`. */
   clearTimeout?: (id: unknown) => void;
 }
 

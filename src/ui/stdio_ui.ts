@@ -67,8 +67,11 @@ export type InternalApiHandler = (
 
 /** A JSON-RPC error object. */
 export interface WireError {
+  /** JSON-RPC error code. */
   code: number;
+  /** Error text. */
   message: string;
+  /** Optional `data` member. */
   data?: unknown;
 }
 
@@ -389,6 +392,8 @@ export class StdioUi implements CancellableUi {
   #queued: { msg: Message; done: (resp: object | null) => void }[] = [];
 
   /**
+   * Creates the channel; nothing is sent until the signer calls the UI.
+   *
    * @param out Where clef → UI lines go (stdout).
    * @param options Logger and error mapping.
    */
