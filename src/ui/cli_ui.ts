@@ -72,6 +72,13 @@ export interface CliUiOptions {
   logger?: UiLogger;
   /** The accounts OnSignerStartup lists after the info block. */
   listAccounts?: () => Promise<AccountJson[]>;
+  /**
+   * Prints `prompt` and reads a password, for terminals that must print
+   * something before the prompt (the one-time `!! Unsupported terminal,
+   * password will be echoed.` warning on a pipe, cli.md §3.2). Without it
+   * the UI writes the prompt itself, then calls `terminal.readPassword()`.
+   */
+  readPassword?: (prompt: string) => Promise<string | null>;
 }
 
 function checksumTag(address: string): string {
@@ -358,6 +365,7 @@ export class CliUi implements CancellableUi {
   #term: Terminal;
   #log: UiLogger;
   #listAccounts?: () => Promise<AccountJson[]>;
+  #readPassword?: (prompt: string) => Promise<string | null>;
   #eof = false;
   #busy = false;
   #queue: (() => void)[] = [];
@@ -374,6 +382,7 @@ export class CliUi implements CancellableUi {
     this.#term = terminal;
     this.#log = options.logger ?? silentLogger;
     this.#listAccounts = options.listAccounts;
+    this.#readPassword = options.readPassword;
   }
 
   /** True once end of input was seen: every dialog is now answered at once. */
@@ -408,16 +417,30 @@ export class CliUi implements CancellableUi {
     else this.#busy = false;
   }
 
-  /** One read through the single outstanding terminal read. */
-  #read(kind: "line" | "password", signal?: AbortSignal): Promise<ReadResult> {
+  /**
+   * One read through the single outstanding terminal read. A password read
+   * writes `prompt` first (or lets the `readPassword` option do it); a line
+   * read expects the caller to have written its prompt.
+   */
+  #read(
+    kind: "line" | "password",
+    signal?: AbortSignal,
+    prompt = "",
+  ): Promise<ReadResult> {
     if (this.atEndOfInput) return Promise.resolve(null);
     if (signal?.aborted) return Promise.resolve(ABORTED);
+    if (this.#pending && prompt !== "") this.#term.write(prompt);
     if (!this.#pending) {
       let p: Promise<string | null>;
       try {
-        p = kind === "password"
-          ? this.#term.readPassword()
-          : this.#term.readLine();
+        if (kind === "line") {
+          p = this.#term.readLine();
+        } else if (this.#readPassword) {
+          p = this.#readPassword(prompt);
+        } else {
+          this.#term.write(prompt);
+          p = this.#term.readPassword();
+        }
       } catch (e) {
         p = Promise.reject(e);
       }
@@ -561,9 +584,9 @@ export class CliUi implements CancellableUi {
   }
 
   /**
-   * ui-api.md §5.7: `## <title>\n\n<prompt>\n`, a password (the `> `
-   * prompt is written before `terminal.readPassword()`) or a non-empty
-   * line, then `-----------------------\n`.
+   * ui-api.md §5.7: `## <title>\n\n<prompt>\n`, a password (prompt
+   * `> `, see the `readPassword` option) or a non-empty line, then
+   * `-----------------------\n`.
    * @throws {UiUnavailableError} at end of input or when abandoned.
    */
   async onInputRequired(
@@ -586,8 +609,7 @@ export class CliUi implements CancellableUi {
       this.#term.write(`## ${request.title}\n\n${request.prompt}\n`);
       let v: ReadResult;
       if (request.isPassword) {
-        this.#term.write("> ");
-        v = await this.#read("password", signal);
+        v = await this.#read("password", signal, "> ");
       } else {
         v = await this.#readString(signal);
       }

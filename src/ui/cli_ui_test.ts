@@ -579,3 +579,32 @@ Deno.test("CliUi.onSignerStartup() prints the info block then the accounts", asy
   strictEqual(term.out, want);
   strictEqual(formatStartupAccounts([]), "No accounts found\n");
 });
+
+Deno.test("CliUi hands the password prompt to the readPassword option", async () => {
+  const term = new FakeTerminal([]);
+  let first = true;
+  const ui = new CliUi(term, {
+    readPassword: (prompt) => {
+      if (first) {
+        term.write("!! Unsupported terminal, password will be echoed.\n");
+      }
+      first = false;
+      term.write(prompt);
+      term.write("\n");
+      return Promise.resolve("pw");
+    },
+  });
+  const res = await ui.onInputRequired({
+    title: "New account password",
+    prompt:
+      "Please enter a password for the new account to be created (attempt 0 of 3)",
+    isPassword: true,
+  });
+  deepStrictEqual(res, { text: "pw" });
+  strictEqual(
+    term.out,
+    "## New account password\n\nPlease enter a password for the new account to be created (attempt 0 of 3)\n" +
+      "!! Unsupported terminal, password will be echoed.\n> \n-----------------------\n",
+  );
+  deepStrictEqual(term.reads, []);
+});
