@@ -147,6 +147,15 @@ function kindOf(v: unknown): string {
   return "object";
 }
 
+/**
+ * Go's case-insensitive JSON field-name match (Unicode simple folding,
+ * including `ſ`→`s` and Kelvin `K`→`k`).
+ */
+export function goFoldEqual(a: string, b: string): boolean {
+  const fold = (s: string) => s.replace(/\u017f/g, "s").toLowerCase();
+  return fold(a) === fold(b);
+}
+
 /** Is `v` a plain JSON object (not null, not an array, not a number box)? */
 export function isJsonObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v) &&
@@ -233,7 +242,7 @@ export function goDecodeStruct(
     const names = Object.keys(t.fields);
     for (const [key, val] of Object.entries(v)) {
       const field = names.find((n) => n === key) ??
-        names.find((n) => n.toLowerCase() === key.toLowerCase());
+        names.find((n) => goFoldEqual(n, key));
       if (field === undefined) continue;
       out[field] = decode(val, t.fields[field], name, [...path, field]);
     }

@@ -8,3 +8,4 @@
 export * from "./kdf.ts";
 export * from "./v3.ts";
 export * from "./raw_key.ts";
+export * from "./key_dir.ts";
