@@ -438,11 +438,12 @@ export class StdioUi implements CancellableUi {
     const pending = [...this.#pending.values()];
     this.#pending.clear();
     for (const settle of pending) settle({ kind: "closed" });
-    for (const q of this.#queued) q.done(null);
-    this.#queued = [];
+    // clef_* calls already received stay queued: the UI may still read
+    // stdout, and they are answered once the internal API is served.
   }
 
-  #send(msg: object): boolean {
+  /** Writes one message; `onFail` runs if an asynchronous write fails. */
+  #send(msg: object, onFail?: () => void): boolean {
     let line: string;
     try {
       line = this.#stringify(msg) + "\n";
@@ -453,9 +454,10 @@ export class StdioUi implements CancellableUi {
     try {
       const r = this.#out.write(line);
       if (r instanceof Promise) {
-        r.catch((e) =>
-          this.#log.warn("Failed to write to the UI", { err: String(e) })
-        );
+        r.catch((e) => {
+          this.#log.warn("Failed to write to the UI", { err: String(e) });
+          onFail?.();
+        });
       }
       return true;
     } catch (e) {
@@ -487,10 +489,13 @@ export class StdioUi implements CancellableUi {
         resolve(s);
       });
       signal?.addEventListener("abort", onAbort, { once: true });
-      if (!this.#send({ jsonrpc: "2.0", id, method, params: [param] })) {
-        this.#pending.delete(key);
+      const fail = () => {
+        if (!this.#pending.delete(key)) return;
         signal?.removeEventListener("abort", onAbort);
         resolve({ kind: "closed" });
+      };
+      if (!this.#send({ jsonrpc: "2.0", id, method, params: [param] }, fail)) {
+        fail();
       }
     });
   }

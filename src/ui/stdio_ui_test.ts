@@ -395,3 +395,23 @@ Deno.test("StdioUi answers batches and rejects invalid messages", async () => {
     '{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"invalid request"}}\n',
   ]);
 });
+
+Deno.test("StdioUi denies a request whose asynchronous write fails", async () => {
+  const ui = new StdioUi({ write: () => Promise.reject(new Error("EPIPE")) });
+  deepStrictEqual(await ui.approveListing({ accounts: [], meta: META }), {
+    accounts: null,
+  });
+  await rejects(
+    ui.onInputRequired({ title: "t", prompt: "p", isPassword: true }),
+    UiUnavailableError,
+  );
+});
+
+Deno.test("StdioUi still answers clef_* calls received before close()", async () => {
+  const { ui, lines, reply } = setup();
+  reply('{"jsonrpc":"2.0","id":1,"method":"clef_chainId"}');
+  ui.close();
+  ui.serveInternalApi(() => Promise.resolve("0x1"));
+  await tick();
+  deepStrictEqual(lines, ['{"jsonrpc":"2.0","id":1,"result":"0x1"}\n']);
+});
