@@ -1,0 +1,188 @@
+/**
+ * Go `fmt` renderings of decoded JSON values, as they appear inside clef's
+ * EIP-712 error messages and display strings (`%v`, `%s`, `%T`), plus the
+ * Go-specific value kinds typed data can hold (`*math.HexOrDecimal256`,
+ * `hexutil.Bytes`).
+ *
+ * @module
+ */
+import { JsonNumber } from "../json.ts";
+import { toHex } from "../_bytes.ts";
+
+/** go-ethereum `*math.HexOrDecimal256` (the EIP-712 domain `chainId`). */
+export class GoBigInt {
+  readonly value: bigint;
+  constructor(value: bigint) {
+    this.value = value;
+  }
+}
+
+/**
+ * A Go `interface{}` value as clef holds it: decoded JSON, or one of the
+ * typed values clef puts into typed data itself.
+ */
+export type GoValue =
+  | null
+  | boolean
+  | string
+  | JsonNumber
+  | number
+  | GoValue[]
+  | { [key: string]: GoValue }
+  | GoBigInt
+  | Uint8Array;
+
+/** Go's `<` on strings (UTF-8 byte order = code point order). */
+export function compareGoStrings(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // A surrogate (astral code point) sorts after every BMP code point.
+    const xs = x >= 0xd800 && x <= 0xdfff;
+    const ys = y >= 0xd800 && y <= 0xdfff;
+    if (xs !== ys) return xs ? 1 : -1;
+    return x < y ? -1 : 1;
+  }
+  return a.length - b.length;
+}
+
+/** Reports whether `v` is a JSON object (map) value. */
+export function isGoMap(v: unknown): v is { [key: string]: GoValue } {
+  return typeof v === "object" && v !== null && !Array.isArray(v) &&
+    !(v instanceof JsonNumber) && !(v instanceof GoBigInt) &&
+    !(v instanceof Uint8Array);
+}
+
+/** Go `strconv.FormatFloat(v, 'g', -1, 64)`, i.e. `%v` of a float64. */
+export function goFormatFloat(v: number): string {
+  if (Number.isNaN(v)) return "NaN";
+  if (v === Infinity) return "+Inf";
+  if (v === -Infinity) return "-Inf";
+  if (v === 0) return Object.is(v, -0) ? "-0" : "0";
+  const neg = v < 0;
+  const [mant, e] = Math.abs(v).toExponential().split("e");
+  const digits = mant.replace(".", "");
+  const exp = Number(e);
+  let out: string;
+  if (exp < -4 || exp >= 6) {
+    out = digits[0] + (digits.length > 1 ? "." + digits.slice(1) : "") +
+      "e" + (exp < 0 ? "-" : "+") + String(Math.abs(exp)).padStart(2, "0");
+  } else if (exp < 0) {
+    out = "0." + "0".repeat(-exp - 1) + digits;
+  } else if (digits.length <= exp + 1) {
+    out = digits + "0".repeat(exp + 1 - digits.length);
+  } else {
+    out = digits.slice(0, exp + 1) + "." + digits.slice(exp + 1);
+  }
+  return neg ? "-" + out : out;
+}
+
+/** `%v` / `%s` of a `*big.Int`-like struct value: `&{false [1]}`. */
+function bigStruct(v: bigint, verb: "v" | "s"): string {
+  const neg = v < 0n;
+  let abs = neg ? -v : v;
+  const words: string[] = [];
+  while (abs > 0n) {
+    words.push((abs & 0xffffffffffffffffn).toString());
+    abs >>= 64n;
+  }
+  if (verb === "v") return `&{${neg} [${words.join(" ")}]}`;
+  return `&{%!s(bool=${neg}) [${
+    words.map((w) => `%!s(big.Word=${w})`).join(" ")
+  }]}`;
+}
+
+function numberOf(v: JsonNumber | number): number {
+  return typeof v === "number" ? v : v.value;
+}
+
+/** Go `reflect.TypeOf(v).String()` (`<nil>` for nil). */
+export function goTypeName(v: GoValue): string {
+  if (v === null) return "<nil>";
+  if (typeof v === "boolean") return "bool";
+  if (typeof v === "string") return "string";
+  if (typeof v === "number" || v instanceof JsonNumber) return "float64";
+  if (Array.isArray(v)) return "[]interface {}";
+  if (v instanceof GoBigInt) return "*math.HexOrDecimal256";
+  if (v instanceof Uint8Array) return "hexutil.Bytes";
+  return "map[string]interface {}";
+}
+
+function formatValue(v: GoValue, verb: "v" | "s", depth: number): string {
+  if (v === null) return depth === 0 && verb === "s" ? "%!s(<nil>)" : "<nil>";
+  if (typeof v === "string") return v;
+  if (typeof v === "boolean") {
+    return verb === "v" ? String(v) : `%!s(bool=${v})`;
+  }
+  if (typeof v === "number" || v instanceof JsonNumber) {
+    const f = goFormatFloat(numberOf(v));
+    return verb === "v" ? f : `%!s(float64=${f})`;
+  }
+  if (v instanceof Uint8Array) return "0x" + toHex(v); // hexutil.Bytes.String
+  if (v instanceof GoBigInt) return bigStruct(v.value, verb);
+  if (Array.isArray(v)) {
+    return "[" + v.map((x) => formatValue(x, verb, depth + 1)).join(" ") + "]";
+  }
+  const keys = Object.keys(v).sort(compareGoStrings);
+  return "map[" +
+    keys.map((k) => k + ":" + formatValue(v[k], verb, depth + 1)).join(" ") +
+    "]";
+}
+
+/** Go `fmt.Sprintf("%v", v)` for a decoded JSON / typed-data value. */
+export function goV(v: GoValue): string {
+  return formatValue(v, "v", 0);
+}
+
+/** Go `fmt.Sprintf("%s", v)` for a decoded JSON / typed-data value. */
+export function goS(v: GoValue): string {
+  return formatValue(v, "s", 0);
+}
+
+/**
+ * Converts bytes to a string the way Go's JSON encoder shows a Go string:
+ * every byte that is not part of a valid UTF-8 sequence becomes U+FFFD.
+ */
+export function goBytesToString(b: Uint8Array): string {
+  let out = "";
+  let i = 0;
+  while (i < b.length) {
+    const [r, w] = decodeRune(b, i);
+    out += r < 0 ? "\ufffd" : String.fromCodePoint(r);
+    i += w;
+  }
+  return out;
+}
+
+/** Go `utf8.DecodeRune`: rune and width, or -1 and 1 when invalid. */
+function decodeRune(b: Uint8Array, i: number): [number, number] {
+  const b0 = b[i];
+  if (b0 < 0x80) return [b0, 1];
+  const cont = (k: number, lo = 0x80, hi = 0xbf) =>
+    i + k < b.length && b[i + k] >= lo && b[i + k] <= hi;
+  if (b0 >= 0xc2 && b0 <= 0xdf) {
+    return cont(1) ? [((b0 & 0x1f) << 6) | (b[i + 1] & 0x3f), 2] : [-1, 1];
+  }
+  if (b0 >= 0xe0 && b0 <= 0xef) {
+    const lo = b0 === 0xe0 ? 0xa0 : 0x80;
+    const hi = b0 === 0xed ? 0x9f : 0xbf;
+    if (!cont(1, lo, hi) || !cont(2)) return [-1, 1];
+    return [
+      ((b0 & 0x0f) << 12) | ((b[i + 1] & 0x3f) << 6) | (b[i + 2] & 0x3f),
+      3,
+    ];
+  }
+  if (b0 >= 0xf0 && b0 <= 0xf4) {
+    const lo = b0 === 0xf0 ? 0x90 : 0x80;
+    const hi = b0 === 0xf4 ? 0x8f : 0xbf;
+    if (!cont(1, lo, hi) || !cont(2) || !cont(3)) return [-1, 1];
+    return [
+      ((b0 & 0x07) << 18) | ((b[i + 1] & 0x3f) << 12) |
+      ((b[i + 2] & 0x3f) << 6) | (b[i + 3] & 0x3f),
+      4,
+    ];
+  }
+  return [-1, 1];
+}
