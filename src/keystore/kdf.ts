@@ -59,8 +59,6 @@ export interface ScryptParams {
   dkLen: number;
 }
 
-const MAX_INT = 2 ** 31 - 1; // Go's int may be 32-bit; use the smaller bound.
-
 /**
  * Checks scrypt parameters as Go's `scrypt.Key` does, plus the named caps.
  *
@@ -77,15 +75,14 @@ const MAX_INT = 2 ** 31 - 1; // Go's int may be 32-bit; use the smaller bound.
  */
 export function validateScryptParams(params: ScryptParams): void {
   const { N, r, p, dkLen } = params;
-  if (
-    !Number.isSafeInteger(N) || N <= 1 || (N & (N - 1)) !== 0 || N > MAX_INT
-  ) {
+  // Math.log2, not N & (N - 1): JS bit operators truncate to 32 bits.
+  if (!Number.isSafeInteger(N) || N <= 1 || !Number.isInteger(Math.log2(N))) {
     throw new RangeError("scrypt: N must be > 1 and a power of 2");
   }
+  // Go (64-bit int) also rejects r*p >= 2^30; r or p < 1 makes Go panic.
   if (
     !Number.isSafeInteger(r) || !Number.isSafeInteger(p) || r < 1 || p < 1 ||
-    r * p >= 2 ** 30 || r > MAX_INT / 128 / p || r > MAX_INT / 256 ||
-    N > MAX_INT / 128 / r
+    r * p >= 2 ** 30
   ) {
     throw new RangeError("scrypt: parameters are too large");
   }
