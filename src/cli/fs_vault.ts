@@ -1,0 +1,373 @@
+/**
+ * clef's vault on disk (spec storage.md §1–§4): the master seed file and
+ * the `<configdir>/<vault>/` folder with its three encrypted stores. The
+ * pure codecs live in `src/vault/`; this file does the file I/O.
+ *
+ * stave differences (spec README "Deliberate differences"): store files are
+ * replaced atomically and durably, a damaged store file is reported and
+ * never overwritten, writes to one file are serialised within the process,
+ * and `--signersecret` may name a password file instead of a seed.
+ *
+ * @module
+ */
+import { join, resolve } from "node:path";
+import { DamagedFileError, StaveError } from "../errors.ts";
+import {
+  AesGcmStore,
+  MAX_STORE_FILE_SIZE,
+  type StoreFile,
+} from "../vault/aes_gcm_store.ts";
+import { deriveVaultKeys } from "../vault/derive.ts";
+import {
+  isMasterSeedFile,
+  MAX_MASTER_SEED_FILE_SIZE,
+} from "../vault/master_seed.ts";
+import type { Store } from "../vault/store.ts";
+import { createMutex, type RunExclusive } from "../vault/_mutex.ts";
+import { writeFileAtomic } from "./atomic_file.ts";
+
+/** An open vault: its folder and its three stores. */
+export interface Vault {
+  /** `<configdir>/<20 hex chars>`. */
+  dir: string;
+  /** `credentials.json`: keystore passwords by checksummed address. */
+  credentials: Store;
+  /** `config.json`: `ruleset_sha256`. */
+  config: Store;
+  /** `jsstorage.json`: the rules' `storage`. */
+  jsStorage: Store;
+}
+
+/** Largest password file stave reads. */
+export const MAX_PASSWORD_FILE_SIZE = 1 << 16;
+
+/** Go's `FileMode.String()` letters, in Go's order. */
+const MODE_LETTERS = "dalTLDpSugct?";
+
+/**
+ * Renders a file mode as Go's `os.FileMode.String()` (e.g. `-rw-r--r--`,
+ * `drwx------`), as clef prints it in its permission error.
+ *
+ * @param info A `Deno.stat` result.
+ * @returns The ls-style mode string.
+ */
+export function goModeString(info: Deno.FileInfo): string {
+  const mode = info.mode ?? 0;
+  const set = new Set<string>();
+  if (info.isDirectory) set.add("d");
+  if (info.isSymlink) set.add("L");
+  if (info.isBlockDevice) set.add("D");
+  if (info.isCharDevice) {
+    set.add("D");
+    set.add("c");
+  }
+  if (info.isFifo) set.add("p");
+  if (info.isSocket) set.add("S");
+  if (mode & 0o4000) set.add("u");
+  if (mode & 0o2000) set.add("g");
+  if (mode & 0o1000) set.add("t");
+  let out = "";
+  for (const c of MODE_LETTERS) if (set.has(c)) out += c;
+  if (out === "") out = "-";
+  const rwx = "rwxrwxrwx";
+  for (let i = 0; i < 9; i++) out += mode & (1 << (8 - i)) ? rwx[i] : "-";
+  return out;
+}
+
+/** Go's `syscall.Errno` text for the errors `stat` commonly reports. */
+function goErrnoText(err: unknown): string {
+  if (err instanceof Deno.errors.NotFound) return "no such file or directory";
+  if (err instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (err instanceof Deno.errors.NotADirectory) return "not a directory";
+  if (err instanceof Deno.errors.FilesystemLoop) {
+    return "too many levels of symbolic links";
+  }
+  const msg = err instanceof Error ? err.message : String(err);
+  // Deno appends ": stat '<path>'"; keep the OS part only.
+  return msg.replace(/ \(os error \d+\).*$/s, "").replace(/: [a-z]+ '.*$/s, "")
+    .toLowerCase();
+}
+
+/** clef's `checkFile` stat step. */
+async function statOrFail(path: string): Promise<Deno.FileInfo> {
+  try {
+    return await Deno.stat(path);
+  } catch (err) {
+    throw new StaveError(
+      `failed stat on ${path}: stat ${path}: ${goErrnoText(err)}`,
+      { cause: err },
+    );
+  }
+}
+
+function checkPermissions(path: string, info: Deno.FileInfo, mask: number) {
+  if (Deno.build.os === "windows" || info.mode === null) return;
+  if ((info.mode & 0o777 & mask) !== 0) {
+    throw new StaveError(
+      `file (${path}) has insecure file permissions (${goModeString(info)})`,
+    );
+  }
+}
+
+async function readCapped(
+  path: string,
+  info: Deno.FileInfo,
+  limit: number,
+): Promise<Uint8Array> {
+  if (info.size > limit) {
+    throw new StaveError(`file (${path}) is larger than ${limit} bytes`);
+  }
+  const bytes = await Deno.readFile(path);
+  if (bytes.length > limit) {
+    throw new StaveError(`file (${path}) is larger than ${limit} bytes`);
+  }
+  return bytes;
+}
+
+/**
+ * Reads an encrypted master seed file with clef's checks, which come
+ * before any password prompt (spec §2.2 step 2): the file must exist and,
+ * except on Windows, have no permission bit but owner-read (0400 or 0000).
+ *
+ * @param path The seed file path.
+ * @returns The file text.
+ * @throws {StaveError} `failed stat on <path>: stat <path>: no such file or
+ *   directory`, or `file (<path>) has insecure file permissions (-rw-r--r--)`.
+ */
+export async function readMasterSeedFile(path: string): Promise<string> {
+  const info = await statOrFail(path);
+  checkPermissions(path, info, 0o377);
+  const bytes = await readCapped(path, info, MAX_MASTER_SEED_FILE_SIZE);
+  return new TextDecoder().decode(bytes);
+}
+
+/** Takes the first line of a password file. */
+function firstLine(path: string, bytes: Uint8Array): string {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(
+      bytes,
+    );
+  } catch {
+    throw new StaveError(`password file ${path} is not valid UTF-8`);
+  }
+  const nl = text.indexOf("\n");
+  let line = nl < 0 ? text : text.slice(0, nl);
+  if (nl >= 0 && line.endsWith("\r")) line = line.slice(0, -1);
+  if (line.length === 0) {
+    throw new StaveError(`password file ${path} has an empty first line`);
+  }
+  return line;
+}
+
+/**
+ * Reads a master password file (stave `--signersecret`, spec §2.2): its
+ * first line without the trailing `\n` / `\r\n`. The file must not be
+ * readable or writable by others (group-read is fine: systemd
+ * `LoadCredential=` files show as 0440).
+ *
+ * @param path The password file path.
+ * @returns The password.
+ * @throws {StaveError} on a stat failure (clef's text), insecure
+ *   permissions (`file (<path>) has insecure file permissions (<mode>)`),
+ *   an empty first line, or invalid UTF-8.
+ */
+export async function readPasswordFile(path: string): Promise<string> {
+  const info = await statOrFail(path);
+  checkPermissions(path, info, 0o007);
+  const bytes = await readCapped(path, info, MAX_PASSWORD_FILE_SIZE);
+  try {
+    return firstLine(path, bytes);
+  } finally {
+    bytes.fill(0);
+  }
+}
+
+/** What a `--signersecret` file turned out to be. */
+export type SignerSecret =
+  | { kind: "seed"; text: string }
+  | { kind: "password"; password: string };
+
+/**
+ * Reads a `--signersecret` file and tells a seed from a password file
+ * ({@linkcode isMasterSeedFile}); each kind gets its own permission check
+ * (seed: clef's 0400 rule; password: nothing for others).
+ *
+ * @param path The file named by `--signersecret`.
+ * @returns The seed text, or the password from the first line.
+ * @throws {StaveError} as {@linkcode readMasterSeedFile} and
+ *   {@linkcode readPasswordFile}.
+ */
+export async function readSignerSecretFile(
+  path: string,
+): Promise<SignerSecret> {
+  const info = await statOrFail(path);
+  checkPermissions(path, info, 0o007);
+  const bytes = await readCapped(
+    path,
+    info,
+    Math.max(MAX_MASTER_SEED_FILE_SIZE, MAX_PASSWORD_FILE_SIZE),
+  );
+  try {
+    const text = new TextDecoder().decode(bytes);
+    if (isMasterSeedFile(text)) {
+      checkPermissions(path, info, 0o377);
+      return { kind: "seed", text };
+    }
+    return { kind: "password", password: firstLine(path, bytes) };
+  } finally {
+    bytes.fill(0);
+  }
+}
+
+/**
+ * Writes a new `masterseed.json`: mode exactly 0400, atomic and durable,
+ * never over an existing file (clef `initializeSecrets`).
+ *
+ * @param path Target path (`<configdir>/masterseed.json`).
+ * @param text The file content ({@linkcode encryptMasterSeed} output).
+ * @throws {StaveError} `master key <path> already exists, will not overwrite`.
+ */
+export async function writeMasterSeedFile(
+  path: string,
+  text: string,
+): Promise<void> {
+  const exists = () =>
+    new StaveError(`master key ${path} already exists, will not overwrite`);
+  try {
+    await Deno.lstat(path);
+    throw exists();
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+  try {
+    await writeFileAtomic(path, text, { mode: 0o400, createNew: true });
+  } catch (err) {
+    if (err instanceof Deno.errors.AlreadyExists) throw exists();
+    throw err;
+  }
+}
+
+/**
+ * Creates a folder with mode 0700, one level only; an existing folder is
+ * left as it is (clef's `os.Mkdir(dir, 0700)` with "exists" ignored).
+ *
+ * @param path The folder.
+ * @returns true when the folder was created.
+ */
+export async function ensurePrivateDir(path: string): Promise<boolean> {
+  try {
+    await Deno.mkdir(path, { mode: 0o700 });
+  } catch (err) {
+    if (err instanceof Deno.errors.AlreadyExists) return false;
+    throw err;
+  }
+  // mkdir's mode is filtered by the umask; set it exactly.
+  if (Deno.build.os !== "windows") await Deno.chmod(path, 0o700);
+  return true;
+}
+
+const locks = new Map<string, RunExclusive>();
+
+/** One mutex per store file path, shared by every store in this process. */
+function lockFor(path: string): RunExclusive {
+  const key = resolve(path);
+  let run = locks.get(key);
+  if (run === undefined) {
+    run = createMutex();
+    locks.set(key, run);
+  }
+  return run;
+}
+
+/**
+ * A store file on disk: missing → `undefined`; writes are atomic and
+ * durable, mode 0600 on creation, the existing mode kept on rewrite.
+ *
+ * @param path The file path.
+ * @returns The file interface for {@linkcode AesGcmStore}.
+ */
+export function fsStoreFile(path: string): StoreFile {
+  return {
+    name: path,
+    async read() {
+      let info: Deno.FileInfo;
+      try {
+        info = await Deno.stat(path);
+      } catch (err) {
+        if (err instanceof Deno.errors.NotFound) return undefined;
+        throw new DamagedFileError(path, goErrnoText(err), { cause: err });
+      }
+      if (info.size > MAX_STORE_FILE_SIZE) {
+        throw new DamagedFileError(
+          path,
+          `file larger than ${MAX_STORE_FILE_SIZE} bytes (${info.size})`,
+        );
+      }
+      try {
+        return await Deno.readFile(path);
+      } catch (err) {
+        if (err instanceof Deno.errors.NotFound) return undefined;
+        throw new DamagedFileError(path, goErrnoText(err), { cause: err });
+      }
+    },
+    async write(bytes: Uint8Array) {
+      let mode = 0o600;
+      try {
+        const info = await Deno.stat(path);
+        if (info.mode !== null) mode = info.mode & 0o7777;
+      } catch (err) {
+        if (!(err instanceof Deno.errors.NotFound)) throw err;
+      }
+      await writeFileAtomic(path, bytes, { mode });
+    },
+  };
+}
+
+/** Options for {@linkcode openVault}. */
+export interface OpenVaultOptions {
+  /** Nonce source for the stores (tests pin it). */
+  randomNonce?: () => Uint8Array;
+}
+
+/**
+ * Opens (creating its folder when needed) the vault that belongs to a
+ * master seed: `<configdir>/<first 10 bytes of K("vault") as hex>/`, mode
+ * 0700, with `credentials.json`, `config.json` and `jsstorage.json`
+ * (spec §3). The store keys are imported and wiped here.
+ *
+ * @param configDir The config folder (`--configdir`).
+ * @param seed The decrypted master seed (the caller wipes it).
+ * @param opts Test hooks.
+ * @returns The vault.
+ * @throws {Deno.errors.NotFound} when `configDir` does not exist (single
+ *   level mkdir, as clef).
+ */
+export async function openVault(
+  configDir: string,
+  seed: Uint8Array,
+  opts: OpenVaultOptions = {},
+): Promise<Vault> {
+  const keys = deriveVaultKeys(seed);
+  try {
+    const dir = join(configDir, keys.dirName);
+    await ensurePrivateDir(dir);
+    const store = (name: string, key: Uint8Array) => {
+      const path = join(dir, name);
+      return new AesGcmStore(fsStoreFile(path), key, {
+        randomNonce: opts.randomNonce,
+        runExclusive: lockFor(path),
+      });
+    };
+    return {
+      dir,
+      credentials: store("credentials.json", keys.credentials),
+      config: store("config.json", keys.config),
+      jsStorage: store("jsstorage.json", keys.jsStorage),
+    };
+  } finally {
+    keys.credentials.fill(0);
+    keys.config.fill(0);
+    keys.jsStorage.fill(0);
+  }
+}
