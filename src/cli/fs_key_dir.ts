@@ -6,7 +6,7 @@
  * @module
  */
 import { join, resolve } from "node:path";
-import { fromUtf8, to0xHex } from "../_bytes.ts";
+import { concat, fromUtf8, to0xHex } from "../_bytes.ts";
 import { StaveError, UnknownAccountError } from "../errors.ts";
 import { writeFileAtomic } from "./atomic_file.ts";
 import {
@@ -74,17 +74,20 @@ function compareBytes(a: string, b: string): number {
   return x.length - y.length;
 }
 
+/** Reads at most `limit` bytes of a file, in chunks (no big preallocation). */
 async function readPrefix(path: string, limit: number): Promise<Uint8Array> {
   const f = await Deno.open(path, { read: true });
   try {
-    const buf = new Uint8Array(limit);
-    let n = 0;
-    while (n < limit) {
-      const r = await f.read(buf.subarray(n));
-      if (r === null) break;
-      n += r;
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    while (total < limit) {
+      const buf = new Uint8Array(Math.min(64 * 1024, limit - total));
+      const n = await f.read(buf);
+      if (n === null) break;
+      chunks.push(buf.subarray(0, n));
+      total += n;
     }
-    return buf.subarray(0, n);
+    return chunks.length === 1 ? chunks[0] : concat(...chunks);
   } finally {
     f.close();
   }
@@ -94,6 +97,18 @@ async function readPrefix(path: string, limit: number): Promise<Uint8Array> {
  * A geth key folder. Construct with `""` for `--keystore ""` (disabled: no
  * accounts; creating keys fails with `password based accounts not
  * supported`).
+ *
+ * @example Usage
+ * ```ts
+ * import { FsKeyStore } from "./fs_key_dir.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * const ks = new FsKeyStore(dir, { scryptN: 16, scryptP: 1 });
+ * const account = await ks.newAccount("password");
+ * strictEqual((await ks.accounts())[0].address, account.address);
+ * strictEqual(await ks.find(Uint8Array.from(account.address.slice(2).match(/../g)!, (h) => parseInt(h, 16))), account.path);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export class FsKeyStore {
   /** Absolute folder path, or `""` when disabled. */
@@ -108,6 +123,8 @@ export class FsKeyStore {
   #writeLock: Promise<unknown> = Promise.resolve();
 
   /**
+   * Opens a key folder (nothing is read until the first query).
+   *
    * @param dir Key folder; made absolute against the working directory.
    *   It need not exist yet.
    * @param opts scrypt parameters for new files and test hooks.

@@ -177,13 +177,15 @@ export async function pbkdf2Sha256(
   if (!Number.isSafeInteger(dkLen) || dkLen < 1 || dkLen > MAX_DKLEN) {
     throw new RangeError(`pbkdf2: dkLen must be between 1 and ${MAX_DKLEN}`);
   }
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new Uint8Array(password),
-    "PBKDF2",
-    false,
-    ["deriveBits"],
-  );
+  const raw = new Uint8Array(password);
+  let key: CryptoKey;
+  try {
+    key = await crypto.subtle.importKey("raw", raw, "PBKDF2", false, [
+      "deriveBits",
+    ]);
+  } finally {
+    raw.fill(0);
+  }
   const bits = await crypto.subtle.deriveBits(
     { name: "PBKDF2", hash: "SHA-256", salt: new Uint8Array(salt), iterations },
     key,

@@ -8,6 +8,10 @@
  * secp256k1 on `@noble/hashes` / `@noble/curves` (the curve library that
  * micro-eth-signer uses, so stave has one secp256k1 path).
  *
+ * Secrets held in our own buffers (password bytes, derived key, plaintext
+ * copies) are wiped in `finally`; WebCrypto's `CryptoKey` objects and
+ * hash-wasm's memory cannot be wiped and are left to the garbage collector.
+ *
  * @module
  */
 import { keccak_256 } from "@noble/hashes/sha3.js";
@@ -140,20 +144,23 @@ async function aesCtr(
   if (iv.length !== 16) {
     throw new RangeError("cipher.NewCTR: IV length must equal block size");
   }
-  const k = await crypto.subtle.importKey(
-    "raw",
-    new Uint8Array(key),
-    "AES-CTR",
-    false,
-    ["encrypt"],
-  );
-  // The whole 16-byte block is the counter, as in Go's cipher.NewCTR.
-  const out = await crypto.subtle.encrypt(
-    { name: "AES-CTR", counter: new Uint8Array(iv), length: 128 },
-    k,
-    new Uint8Array(data),
-  );
-  return new Uint8Array(out);
+  const raw = new Uint8Array(key);
+  const input = new Uint8Array(data);
+  try {
+    const k = await crypto.subtle.importKey("raw", raw, "AES-CTR", false, [
+      "encrypt",
+    ]);
+    // The whole 16-byte block is the counter, as in Go's cipher.NewCTR.
+    const out = await crypto.subtle.encrypt(
+      { name: "AES-CTR", counter: new Uint8Array(iv), length: 128 },
+      k,
+      input,
+    );
+    return new Uint8Array(out);
+  } finally {
+    raw.fill(0);
+    input.fill(0);
+  }
 }
 
 async function aesCbcDecrypt(
@@ -169,13 +176,15 @@ async function aesCbcDecrypt(
   if (data.length % 16 !== 0) {
     throw new RangeError("crypto/cipher: input not full blocks");
   }
-  const k = await crypto.subtle.importKey(
-    "raw",
-    new Uint8Array(key),
-    "AES-CBC",
-    false,
-    ["decrypt"],
-  );
+  const raw = new Uint8Array(key);
+  let k: CryptoKey;
+  try {
+    k = await crypto.subtle.importKey("raw", raw, "AES-CBC", false, [
+      "decrypt",
+    ]);
+  } finally {
+    raw.fill(0);
+  }
   try {
     // WebCrypto removes and checks the PKCS#7 padding (geth's pkcs7Unpad).
     const out = await crypto.subtle.decrypt(
