@@ -1,0 +1,133 @@
+/**
+ * Messages between the rules engine (main thread, `engine.ts`) and its
+ * permissionless Worker (`worker.ts`), the limits both sides enforce, and
+ * the layout of the shared buffer that makes `storage.get` synchronous.
+ *
+ * Flow of one hook call:
+ *
+ * 1. main → worker {@linkcode CallMessage}: hook name and request JSON.
+ * 2. worker → main {@linkcode LogMessage} for every `console.log`/`error`.
+ * 3. worker → main {@linkcode GetMessage} for every `storage.get` of a key
+ *    the call has not written; the worker then blocks in `Atomics.wait` on
+ *    the {@linkcode SharedArrayBuffer} it sent, until the main thread has
+ *    written the answer there (layout: {@linkcode GET_STATE} …) and called
+ *    `Atomics.notify`.
+ * 4. worker → main {@linkcode DoneMessage}: the result string (or the
+ *    error text) and the call's buffered `storage.put`s, which the main
+ *    thread writes durably before it acts on the result.
+ *
+ * Everything crossing the boundary is plain JSON-like data.
+ *
+ * @module
+ */
+
+/** Hooks a rules file may define (spec rules.md §2). */
+export type HookName =
+  | "ApproveTx"
+  | "ApproveSignData"
+  | "ApproveListing"
+  | "OnApprovedTx"
+  | "OnSignerStartup";
+
+/** main → worker, once after spawn: compile bignumber.js and the rules. */
+export interface LoadMessage {
+  t: "load";
+  source: string;
+}
+
+/**
+ * main → worker: run one hook in a fresh context. `hook: null` evaluates
+ * the file only (the start-up check of `RulesEngine.init()`).
+ */
+export interface CallMessage {
+  t: "call";
+  id: number;
+  hook: HookName | null;
+  /** JSON text of the hook's argument. */
+  json: string;
+}
+
+/** Messages the main thread sends. */
+export type ToWorker = LoadMessage | CallMessage;
+
+/** worker → main: the load result (`error` set when the file does not compile). */
+export interface LoadedMessage {
+  t: "loaded";
+  error?: string;
+}
+
+/** worker → main: one console line, already formatted (`JS:>  a 1`). */
+export interface LogMessage {
+  t: "log";
+  id: number;
+  line: string;
+}
+
+/** worker → main: look `key` up and answer through `sab`. */
+export interface GetMessage {
+  t: "get";
+  id: number;
+  key: string;
+  sab: SharedArrayBuffer;
+}
+
+/** worker → main: the call finished (normally or with an exception). */
+export interface DoneMessage {
+  t: "done";
+  id: number;
+  /** `ToString` of the hook's return value, when `ok`. */
+  result?: string;
+  /** Exception text, when not `ok`. */
+  error?: string;
+  /** Where the exception came from: the file's top level or the hook call. */
+  phase?: "rules" | "hook";
+  ok: boolean;
+  /**
+   * The call's storage writes, last value per key, in first-write order;
+   * an empty value deletes the key.
+   */
+  puts: [string, string][];
+}
+
+/** Messages the worker sends. */
+export type FromWorker = LoadedMessage | LogMessage | GetMessage | DoneMessage;
+
+/** Int32 index of the answer state in the get buffer. */
+export const GET_STATE = 0;
+/** Int32 index of the answer's byte length in the get buffer. */
+export const GET_LENGTH = 1;
+/** Byte offset of the UTF-8 answer in the get buffer. */
+export const GET_DATA_OFFSET = 8;
+
+/** {@linkcode GET_STATE} values. */
+export const GetState = {
+  /** The worker is waiting. */
+  Pending: 0,
+  /** The value (possibly empty: key absent) is in the buffer. */
+  Ready: 1,
+  /** The buffer is too small: {@linkcode GET_LENGTH} holds the size needed. */
+  TooSmall: 2,
+  /** The store failed (damaged file); the call fails. */
+  Failed: 3,
+} as const;
+
+/** Initial size of the get buffer's data area (grows on demand). */
+export const GET_BUFFER_BYTES = 64 * 1024;
+
+/**
+ * Largest value `storage.get` returns and `storage.put` accepts, in UTF-8
+ * bytes. clef had no limit; bigger values make the call fail.
+ */
+export const MAX_STORAGE_VALUE_BYTES = 16 * 1024 * 1024;
+
+/** Largest total of keys and values one call may write. */
+export const MAX_PUT_BYTES_PER_CALL = 32 * 1024 * 1024;
+
+/** A console line is cut to this many characters (then `…` is appended). */
+export const MAX_CONSOLE_LINE_CHARS = 16 * 1024;
+
+/** Console characters one call may emit; later lines are dropped. */
+export const MAX_CONSOLE_CHARS_PER_CALL = 256 * 1024;
+
+/** Error texts forwarded to the log are cut to this many characters. */
+export const MAX_ERROR_CHARS = 2 * 1024;

@@ -1,0 +1,248 @@
+/**
+ * Worker body of the rules engine. Spawned by `engine.ts` with
+ * `deno: { permissions: "none" }`; it receives the rules source once and
+ * then one message per hook call (protocol in `protocol.ts`).
+ *
+ * Every call gets a fresh V8 context (`node:vm` with `DONT_CONTEXTIFY`, so
+ * the context's global object is a real, separate global whose prototype
+ * chain and built-ins all belong to the new realm): clef's fresh VM per
+ * call (spec rules.md §3). In that context the worker deletes the
+ * non-ECMAScript globals V8 and Deno add (`console`, `WebAssembly`,
+ * `queueMicrotask`), installs `storage` and `console` written in the
+ * context's own code, evaluates bignumber.js and the rules file (both
+ * compiled once per worker) and finally `<Hook>(JSON.parse(<json>))`.
+ *
+ * Containment: the worker realm (which has `Deno`, `postMessage`,
+ * `import()`) is never reachable from a rule. The only worker objects a
+ * context ever holds are the three host callbacks, captured in closures of
+ * the context-side wrappers and never exposed; they take and return only
+ * primitives and never throw (the wrappers also catch and replace
+ * anything they might throw, so no foreign error object enters the
+ * context). Host code is module code, hence strict, so V8 call sites
+ * (`Error.prepareStackTrace`) show no host functions or receivers. Dynamic
+ * `import()` in a context rejects (no import callback), static `import`
+ * is a syntax error in a classic script.
+ *
+ * @module
+ */
+import vm from "node:vm";
+import { BIGNUMBER_JS } from "./_bignumber.ts";
+import {
+  type CallMessage,
+  type FromWorker,
+  GET_BUFFER_BYTES,
+  GET_DATA_OFFSET,
+  GET_LENGTH,
+  GET_STATE,
+  GetState,
+  MAX_CONSOLE_CHARS_PER_CALL,
+  MAX_CONSOLE_LINE_CHARS,
+  MAX_ERROR_CHARS,
+  MAX_PUT_BYTES_PER_CALL,
+  MAX_STORAGE_VALUE_BYTES,
+  type ToWorker,
+} from "./protocol.ts";
+
+// Runs first in every context. Only operators and captured built-ins are
+// used after set-up, so a rule that redefines String, Array.prototype.join
+// or Error cannot make the wrappers hand objects to the host.
+const SETUP_JS = `(function (hostGet, hostPut, hostLog) {
+  "use strict";
+  var g = globalThis, Str = String, Err = Error;
+  delete g.console;
+  delete g.WebAssembly;
+  delete g.queueMicrotask;
+  var storage = {
+    put: function (key, value) {
+      var k = Str(key), v = Str(value), r;
+      try { r = hostPut(k, v); } catch (e) { r = "storage: internal error"; }
+      if (r !== "") throw new Err(r);
+      return null;
+    },
+    get: function (key) {
+      var k = Str(key), r;
+      try { r = hostGet(k); } catch (e) { r = null; }
+      if (typeof r !== "string") throw new Err("storage: value unavailable");
+      return r;
+    }
+  };
+  var out = function () {
+    var line = "JS:> ";
+    for (var i = 0; i < arguments.length; i++) line = line + " " + Str(arguments[i]);
+    try { hostLog(line); } catch (e) {}
+  };
+  g.storage = storage;
+  g.console = { log: out, error: out };
+})`;
+
+// deno-lint-ignore no-explicit-any
+const scope = self as any;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+let setupScript: vm.Script | undefined;
+let bignumberScript: vm.Script | undefined;
+let rulesScript: vm.Script | undefined;
+let loadError: string | undefined;
+
+let sab = new SharedArrayBuffer(GET_DATA_OFFSET + GET_BUFFER_BYTES);
+
+/** State of the call in progress. */
+let callId = 0;
+let puts = new Map<string, string>();
+let putBytes = 0;
+let consoleChars = 0;
+let consoleCut = false;
+
+function post(msg: FromWorker): void {
+  scope.postMessage(msg);
+}
+
+function cut(s: string, max: number): string {
+  return s.length > max ? s.slice(0, max) + "…" : s;
+}
+
+/** Text of an exception thrown by rule code; never throws itself. */
+function describe(e: unknown): string {
+  try {
+    return cut(String(e), MAX_ERROR_CHARS);
+  } catch {
+    return "exception";
+  }
+}
+
+/** `storage.get` host side: the value, `""` when absent, null on failure. */
+function hostGet(key: unknown): string | null {
+  try {
+    if (typeof key !== "string") return null;
+    if (key === "") return ""; // clef: 0-length key error → ""
+    const written = puts.get(key);
+    if (written !== undefined) return written;
+    for (;;) {
+      const state = new Int32Array(sab, 0, 2);
+      Atomics.store(state, GET_STATE, GetState.Pending);
+      post({ t: "get", id: callId, key, sab });
+      while (Atomics.load(state, GET_STATE) === GetState.Pending) {
+        Atomics.wait(state, GET_STATE, GetState.Pending);
+      }
+      const st = Atomics.load(state, GET_STATE);
+      const n = state[GET_LENGTH];
+      if (st === GetState.Ready) {
+        return decoder.decode(new Uint8Array(sab, GET_DATA_OFFSET, n).slice());
+      }
+      if (st !== GetState.TooSmall || n > MAX_STORAGE_VALUE_BYTES) return null;
+      sab = new SharedArrayBuffer(GET_DATA_OFFSET + n);
+    }
+  } catch {
+    return null;
+  }
+}
+
+/** `storage.put` host side: `""` on success, else the error text. */
+function hostPut(key: unknown, value: unknown): string {
+  try {
+    if (typeof key !== "string" || typeof value !== "string") {
+      return "storage: bad argument";
+    }
+    if (key === "") return ""; // clef: silent no-op
+    const size = encoder.encode(value).length;
+    if (size > MAX_STORAGE_VALUE_BYTES) {
+      return `storage: value exceeds ${MAX_STORAGE_VALUE_BYTES} bytes`;
+    }
+    putBytes += key.length + size;
+    if (putBytes > MAX_PUT_BYTES_PER_CALL) {
+      return `storage: writes exceed ${MAX_PUT_BYTES_PER_CALL} bytes in one call`;
+    }
+    puts.set(key, value);
+    return "";
+  } catch {
+    return "storage: internal error";
+  }
+}
+
+/** `console.log` / `console.error` host side. */
+function hostLog(line: unknown): void {
+  try {
+    if (typeof line !== "string" || consoleCut) return;
+    const text = cut(line, MAX_CONSOLE_LINE_CHARS);
+    consoleChars += text.length;
+    if (consoleChars > MAX_CONSOLE_CHARS_PER_CALL) {
+      consoleCut = true;
+      post({ t: "log", id: callId, line: "JS:>  (console output cut)" });
+      return;
+    }
+    post({ t: "log", id: callId, line: text });
+  } catch {
+    // dropped
+  }
+}
+
+function load(source: string): void {
+  setupScript = new vm.Script(SETUP_JS, { filename: "setup.js" });
+  bignumberScript = new vm.Script(BIGNUMBER_JS, { filename: "bignumber.js" });
+  try {
+    rulesScript = new vm.Script(source, { filename: "rules.js" });
+  } catch (e) {
+    loadError = describe(e);
+  }
+  post(
+    loadError === undefined ? { t: "loaded" } : {
+      t: "loaded",
+      error: loadError,
+    },
+  );
+}
+
+function call(msg: CallMessage): void {
+  callId = msg.id;
+  puts = new Map();
+  putBytes = 0;
+  consoleChars = 0;
+  consoleCut = false;
+  let result: string | undefined;
+  let error: string | undefined;
+  let phase: "rules" | "hook" = "rules";
+  try {
+    if (rulesScript === undefined) throw new SyntaxError(loadError);
+    const ctx = vm.createContext(vm.constants.DONT_CONTEXTIFY, {
+      // Promise jobs a rule queues run before its evaluation returns, so
+      // they are part of (and timed with) this call.
+      microtaskMode: "afterEvaluate",
+    });
+    setupScript!.runInContext(ctx)(hostGet, hostPut, hostLog);
+    try {
+      bignumberScript!.runInContext(ctx);
+    } catch {
+      // clef ignores errors running bignumber.js
+    }
+    rulesScript.runInContext(ctx);
+    phase = "hook";
+    if (msg.hook !== null) {
+      // clef evaluates `Hook(JSON.parse("<json>"))`; the template literal
+      // applies ToString to the result inside the context.
+      const expr = "`${" + msg.hook + "(JSON.parse(" +
+        JSON.stringify(msg.json) + "))}`";
+      const value = new vm.Script(expr, { filename: msg.hook })
+        .runInContext(ctx);
+      result = typeof value === "string" ? value : "";
+    } else {
+      result = "";
+    }
+  } catch (e) {
+    error = describe(e);
+  }
+  post({
+    t: "done",
+    id: msg.id,
+    ok: error === undefined,
+    ...(error === undefined ? { result } : { error, phase }),
+    puts: [...puts],
+  });
+  puts = new Map();
+}
+
+scope.onmessage = (e: MessageEvent<ToWorker>) => {
+  const msg = e.data;
+  if (msg.t === "load") load(msg.source);
+  else if (msg.t === "call") call(msg);
+};
