@@ -162,35 +162,42 @@ export class FsKeyStore {
   }
 
   async #scan(): Promise<void> {
-    const seen = new Set<string>();
+    let entries: Deno.DirEntry[] = [];
     try {
-      for await (const e of Deno.readDir(this.dir)) {
-        const path = join(this.dir, e.name);
-        if (shouldSkipEntry(e.name, e.isFile && !e.isSymlink)) continue;
-        let info: Deno.FileInfo;
-        try {
-          info = await Deno.lstat(path);
-        } catch {
-          continue; // removed meanwhile
-        }
-        if (!info.isFile) continue;
-        seen.add(path);
-        const stamp = `${info.mtime?.getTime()}:${info.size}:${info.ino}`;
-        const old = this.#cache.get(path);
-        if (old && old.stamp === stamp) continue;
-        let address: Uint8Array | undefined;
-        try {
-          const bytes = await readPrefix(path, MAX_KEY_FILE_SIZE);
-          address = parseKeyFileAddress(fromUtf8(bytes));
-          if (!address) this.#opts.onSkip?.(path, "missing or zero address");
-        } catch (err) {
-          this.#opts.onSkip?.(path, (err as Error).message);
-        }
-        this.#cache.set(path, { stamp, address });
-      }
+      entries = await Array.fromAsync(Deno.readDir(this.dir));
     } catch (err) {
-      // A missing folder simply has no accounts (geth creates it on write).
-      if (!(err instanceof Deno.errors.NotFound)) throw err;
+      // A missing folder has no accounts (it is created on the first write).
+      // Other failures keep the previous list, as geth does (debug log).
+      if (!(err instanceof Deno.errors.NotFound)) {
+        this.#opts.onSkip?.(this.dir, (err as Error).message);
+        this.#lastScan = performance.now();
+        return;
+      }
+    }
+    const seen = new Set<string>();
+    for (const e of entries) {
+      const path = join(this.dir, e.name);
+      if (shouldSkipEntry(e.name, e.isFile && !e.isSymlink)) continue;
+      let info: Deno.FileInfo;
+      try {
+        info = await Deno.lstat(path);
+      } catch {
+        continue; // removed meanwhile
+      }
+      if (!info.isFile) continue;
+      seen.add(path);
+      const stamp = `${info.mtime?.getTime()}:${info.size}:${info.ino}`;
+      const old = this.#cache.get(path);
+      if (old && old.stamp === stamp) continue;
+      let address: Uint8Array | undefined;
+      try {
+        const bytes = await readPrefix(path, MAX_KEY_FILE_SIZE);
+        address = parseKeyFileAddress(fromUtf8(bytes));
+        if (!address) this.#opts.onSkip?.(path, "missing or zero address");
+      } catch (err) {
+        this.#opts.onSkip?.(path, (err as Error).message);
+      }
+      this.#cache.set(path, { stamp, address });
     }
     for (const p of [...this.#cache.keys()]) {
       if (!seen.has(p)) this.#cache.delete(p);

@@ -354,3 +354,61 @@ Deno.test("FsKeyStore makes a relative folder absolute", () => {
   strictEqual(ks.dir, join(Deno.cwd(), "rel/keys"));
   strictEqual(ks.disabled, false);
 });
+
+Deno.test("FsKeyStore keeps geth's verify-after-write failure text and temp file", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "stave_ks_" });
+  try {
+    // A password whose bytes change between encryption and verification.
+    let calls = 0;
+    class Fickle extends Uint8Array {
+      override slice(): Uint8Array<ArrayBuffer> {
+        calls++;
+        return new TextEncoder().encode(calls === 1 ? "right" : "wrong");
+      }
+    }
+    const ks = new FsKeyStore(dir, TINY);
+    await rejects(
+      ks.importKey(new Uint8Array(32).fill(1), new Fickle(1)),
+      (err: unknown) => {
+        ok(err instanceof StaveError);
+        const msg = (err as Error).message;
+        ok(
+          msg.startsWith(
+            "An error was encountered when saving and verifying the keystore file. \n" +
+              "This indicates that the keystore is corrupted. \n" +
+              "The corrupted file is stored at \n" + dir + "/.UTC--",
+          ),
+          msg,
+        );
+        ok(
+          msg.endsWith(
+            "\nPlease file a ticket at:\n\nhttps://github.com/ethereum/go-ethereum/issues." +
+              "The error was : could not decrypt key with given password",
+          ),
+          msg,
+        );
+        return true;
+      },
+    );
+    const names = [...Deno.readDirSync(dir)].map((e) => e.name);
+    strictEqual(names.length, 1);
+    match(names[0], /^\.UTC--.*--[0-9a-f]{40}\.tmp[0-9a-f]+$/);
+    deepStrictEqual(await ks.accounts(), []); // temp file is hidden
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("FsKeyStore keeps the previous list when the folder cannot be read", async () => {
+  const base = await Deno.makeTempDir({ prefix: "stave_ks_" });
+  try {
+    const file = join(base, "not-a-folder");
+    await Deno.writeTextFile(file, "x");
+    const errors: string[] = [];
+    const ks = new FsKeyStore(file, { ...TINY, onSkip: (p) => errors.push(p) });
+    deepStrictEqual(await ks.accounts(), []);
+    deepStrictEqual(errors, [file]);
+  } finally {
+    await Deno.remove(base, { recursive: true });
+  }
+});
