@@ -409,3 +409,53 @@ Deno.test("AesGcmStore() reads the spec §4.1 example layout", () => {
   strictEqual(serializeStoreFile(m), text);
   deepStrictEqual(fromBase64(toBase64(rec.c!)), rec.c);
 });
+
+// testdata/vault/store_go.json was written by Go's encoding/json and
+// crypto/cipher (testdata/vault/gen/main.go): entry i has nonce bytes i+1.
+const GO_ENTRIES: [string, string][] = [
+  [
+    "ruleset_sha256",
+    "4e4f64b9e7a9ac1b1c5a4d2f07e8b1b2d3c0b0f5b2a1e7c3d4f5a6b7c8d9e0f1",
+  ],
+  ["0xD9C9Cd5f6779558b6e0eD4e6Acf6b1947E7fA1F3", "a keystore password"],
+  ["<script>&", "html <escaped> & stuff"],
+  ['quote"back\\slash', "line\nbreak\ttab"],
+  ["\u2028sep\u2029", "\u00e9\u00e8"],
+  ["\uff61", "halfwidth"],
+  ["\u{1F600}", "emoji"],
+  ["10", "ten"],
+  ["9", "nine"],
+  ["ctl\x01", ""],
+];
+
+Deno.test("AesGcmStore() reads a store file written by Go", async () => {
+  const bytes = await Deno.readFile(
+    new URL("../../testdata/vault/store_go.json", import.meta.url),
+  );
+  const store = new AesGcmStore(
+    new MemFile("/v/store_go.json", bytes),
+    GETH_KEY,
+  );
+  for (const [k, v] of GO_ENTRIES) strictEqual(await store.get(k), v);
+  strictEqual(await store.get("absent"), undefined);
+});
+
+Deno.test("AesGcmStore() writes byte-for-byte what Go writes, whatever the put order", async () => {
+  const expected = await Deno.readTextFile(
+    new URL("../../testdata/vault/store_go.json", import.meta.url),
+  );
+  for (
+    const order of [
+      GO_ENTRIES.map((_, i) => i),
+      GO_ENTRIES.map((_, i) => GO_ENTRIES.length - 1 - i),
+    ]
+  ) {
+    const file = new MemFile();
+    let next = 0;
+    const store = new AesGcmStore(file, GETH_KEY, {
+      randomNonce: () => new Uint8Array(12).fill(order[next++] + 1),
+    });
+    for (const i of order) await store.put(GO_ENTRIES[i][0], GO_ENTRIES[i][1]);
+    strictEqual(file.text, expected);
+  }
+});
