@@ -68,14 +68,14 @@ export interface EncryptOptions {
   salt?: Uint8Array;
   /** 16-byte AES-CTR initial counter; random when omitted. */
   iv?: Uint8Array;
+  /** Source of randomness for salt, iv (and UUID); tests pin it. */
+  randomBytes?: (n: number) => Uint8Array;
 }
 
 /** Options for {@linkcode encryptKeyV3}. */
 export interface EncryptKeyOptions extends EncryptOptions {
   /** Key UUID (kept by `clef_import`); a random v4 UUID when omitted. */
   id?: string;
-  /** Source of randomness for the UUID (tests pin it). */
-  randomBytes?: (n: number) => Uint8Array;
 }
 
 /** A decrypted key file. The caller must wipe `privateKey` after use. */
@@ -228,8 +228,9 @@ export async function encryptDataV3(
   password: Uint8Array | string,
   opts: EncryptOptions,
 ): Promise<CryptoJson> {
-  const salt = opts.salt ?? randomBytes(32);
-  const iv = opts.iv ?? randomBytes(16);
+  const random = opts.randomBytes ?? randomBytes;
+  const salt = opts.salt ?? random(32);
+  const iv = opts.iv ?? random(16);
   if (iv.length !== 16) throw new RangeError("iv must be 16 bytes");
   const pw = passwordBytes(password);
   let derivedKey: Uint8Array | undefined;

@@ -366,9 +366,17 @@ Deno.test("encryptKeyV3() keeps a given UUID and pins randomness", async () => {
   strictEqual(f.id, "3198bc9c-6672-5ab3-d995-4942343ae5b6");
   const g = await encryptKeyV3(key, "pw", {
     ...TINY,
-    randomBytes: () => new Uint8Array(16).fill(0xff),
+    randomBytes: (n) => new Uint8Array(n).fill(0xff),
   });
   strictEqual(g.id, "ffffffff-ffff-4fff-bfff-ffffffffffff");
+  strictEqual(g.crypto.kdfparams.salt, "ff".repeat(32));
+  strictEqual(g.crypto.cipherparams.iv, "ff".repeat(16));
+  // Fully pinned: the same inputs give the same file.
+  const h = await encryptKeyV3(key, "pw", {
+    ...TINY,
+    randomBytes: (n) => new Uint8Array(n).fill(0xff),
+  });
+  strictEqual(serializeKeyFile(h), serializeKeyFile(g));
 });
 
 Deno.test("decryptKeyV3(encryptKeyV3(k)) round-trips seeded keys", async () => {
