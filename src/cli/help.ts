@@ -1,0 +1,95 @@
+/**
+ * Help and version texts, laid out like urfave/cli v2's templates
+ * (NAME / USAGE / COMMANDS / OPTIONS).
+ *
+ * @module
+ */
+import config from "../../deno.json" with { type: "json" };
+import {
+  type ArgsEnv,
+  COMMANDS,
+  type CommandSpec,
+  defaultText,
+  type FlagSpec,
+  GLOBAL_FLAGS,
+} from "./args.ts";
+
+/** stave's version (from deno.json). */
+export const STAVE_VERSION: string = config.version;
+
+/** The go-ethereum release whose Clef stave reproduces. */
+export const CLEF_COMPAT =
+  "Clef of go-ethereum 1.17.4 (external API 6.1.0, internal API 7.0.1)";
+
+/**
+ * The `--version` text.
+ *
+ * @returns `stave version <v>` and the compatibility line.
+ *
+ * @example Usage
+ * ```ts
+ * import { versionText } from "./help.ts";
+ * import { ok } from "node:assert/strict";
+ * ok(versionText().startsWith("stave version "));
+ * ```
+ */
+export function versionText(): string {
+  return `stave version ${STAVE_VERSION}\ndrop-in replacement for ${CLEF_COMPAT}\n`;
+}
+
+function flagLines(flags: readonly FlagSpec[], env: ArgsEnv): string {
+  const heads = flags.map((f) =>
+    `--${f.name}${f.type === "bool" ? "" : " value"}`
+  );
+  const width = Math.max(0, ...heads.map((h) => h.length)) + 2;
+  return flags.map((f, i) => {
+    const d = defaultText(f.name, env);
+    const def = d === undefined ? "" : ` (default: ${JSON.stringify(d)})`;
+    return `   ${heads[i].padEnd(width)}${f.usage}${def}\n`;
+  }).join("");
+}
+
+/**
+ * The top-level help (`stave --help`, `stave help`).
+ *
+ * @param env The environment (for default paths).
+ * @returns The help text.
+ */
+export function appHelp(env: ArgsEnv): string {
+  const names = [...COMMANDS.map((c) => c.name), "help, h"];
+  const width = Math.max(...names.map((n) => n.length)) + 3;
+  let s =
+    "NAME:\n   stave - Manage Ethereum account operations (Clef-compatible signer)\n\n" +
+    "USAGE:\n   stave [global options] command [command options] [arguments...]\n\n" +
+    `VERSION:\n   ${STAVE_VERSION}\n\nCOMMANDS:\n`;
+  for (const c of COMMANDS) s += `   ${c.name.padEnd(width)}${c.usage}\n`;
+  s += `   ${
+    "help, h".padEnd(width)
+  }Shows a list of commands or help for one command\n`;
+  s += "\nGLOBAL OPTIONS:\n" + flagLines(GLOBAL_FLAGS, env);
+  s += `   ${"--help, -h".padEnd(20)}show help\n`;
+  s += `   ${"--version, -v".padEnd(20)}print the version\n`;
+  s += "\nWithout a command, stave runs the signer daemon.\n";
+  return s;
+}
+
+/**
+ * The help of one command (`stave help <cmd>`, `stave <cmd> --help`).
+ *
+ * @param spec The command.
+ * @param env The environment (for default paths).
+ * @returns The help text.
+ */
+export function commandHelp(spec: CommandSpec, env: ArgsEnv): string {
+  const args = spec.argsUsage === "" ? "" : ` ${spec.argsUsage}`;
+  let s = `NAME:\n   stave ${spec.name} - ${spec.usage}\n\n` +
+    `USAGE:\n   stave ${spec.name} [command options]${args}\n\n` +
+    `DESCRIPTION:\n${
+      spec.description.split("\n").map((l) => `   ${l}`.trimEnd()).join("\n")
+    }\n\n` +
+    "OPTIONS:\n";
+  const flags = spec.flags.map((n) => GLOBAL_FLAGS.find((f) => f.name === n)!);
+  s += flagLines(flags, env);
+  s += `   ${"--help, -h".padEnd(20)}show help\n`;
+  return s;
+}

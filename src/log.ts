@@ -1,0 +1,231 @@
+/**
+ * Log records in go-ethereum's terminal format, as clef prints them
+ * (spec cli.md §2):
+ * `INFO [MM-DD|HH:MM:SS.mmm] msg<padding to 40 columns> key=value ...`.
+ *
+ * Pure: the sink (where lines go) and the clock are injected. Levels follow
+ * `--loglevel`: 0 crit, 1 error, 2 warn, 3 info, 4 debug, 5 trace (a record
+ * is written when its level number is ≤ the configured one). The journald
+ * mode prefixes each line with its syslog priority (`<3>`, `<4>`, `<6>`...)
+ * so `journalctl -p` filters work under systemd.
+ *
+ * Never pass a secret as a message or value.
+ *
+ * @module
+ */
+import { goQuote } from "./ui/go_format.ts";
+
+/** Level numbers as `--loglevel` counts them. */
+export const LogLevel = {
+  Crit: 0,
+  Error: 1,
+  Warn: 2,
+  Info: 3,
+  Debug: 4,
+  Trace: 5,
+} as const;
+
+/** One of the {@linkcode LogLevel} values. */
+export type LogLevelNumber = typeof LogLevel[keyof typeof LogLevel];
+
+const LABELS = ["CRIT ", "ERROR", "WARN ", "INFO ", "DEBUG", "TRACE"];
+const SYSLOG_PRIORITY = [2, 3, 4, 6, 7, 7];
+const COLORS = [35, 31, 33, 32, 36, 34];
+
+/** Column the message is padded to when key/value pairs follow. */
+export const MSG_JUSTIFY = 40;
+
+/** Key/value context of a record (insertion order is kept). */
+export type LogContext = Record<string, unknown>;
+
+/** Options for {@linkcode Logger}. */
+export interface LoggerOptions {
+  /** `--loglevel` (values above 5 mean trace; default 3). */
+  level?: number;
+  /** Receives each finished line, including its `\n`. */
+  sink: (line: string) => void;
+  /** Clock (default `new Date()`); rendered in local time. */
+  now?: () => Date;
+  /** Prefix lines with `<priority>` for journald. */
+  journald?: boolean;
+  /** Colour the level label and keys with ANSI escapes. */
+  color?: boolean;
+}
+
+const pad = (n: number, w = 2) => String(n).padStart(w, "0");
+
+/**
+ * Renders the `MM-DD|HH:MM:SS.mmm` timestamp (local time).
+ *
+ * @param d The time.
+ * @returns The timestamp text.
+ */
+export function formatLogTime(d: Date): string {
+  return `${pad(d.getMonth() + 1)}-${pad(d.getDate())}|${pad(d.getHours())}:${
+    pad(d.getMinutes())
+  }:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+}
+
+/** geth's `appendEscapeString`: bare, `"quoted"` if spaces/`=`, else escaped. */
+function escapeString(s: string): string {
+  let needsQuoting = false;
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === " " || ch === "=") {
+      needsQuoting = true;
+      continue;
+    }
+    if (c <= 0x22 || c > 0x7e) return goQuote(s);
+  }
+  return needsQuoting ? `"${s}"` : s;
+}
+
+/**
+ * Renders one context value as geth's terminal format does: strings bare
+ * unless they contain a space or `=` (then quoted) or characters at or
+ * below `"` or above `~` (then escaped as a quoted string); `null` is
+ * `<nil>`; errors show their message.
+ *
+ * @param v The value.
+ * @returns Its text.
+ *
+ * @example Usage
+ * ```ts
+ * import { formatLogValue } from "./log.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(formatLogValue("a b"), '"a b"');
+ * strictEqual(formatLogValue("/tmp/x"), "/tmp/x");
+ * strictEqual(formatLogValue(null), "<nil>");
+ * ```
+ */
+export function formatLogValue(v: unknown): string {
+  if (v === null || v === undefined) return "<nil>";
+  if (v instanceof Error) return escapeString(v.message);
+  if (typeof v === "string") return escapeString(v);
+  if (
+    typeof v === "number" || typeof v === "bigint" || typeof v === "boolean"
+  ) {
+    return String(v);
+  }
+  if (v instanceof Date) return escapeString(v.toISOString());
+  if (typeof v === "object") {
+    try {
+      return escapeString(JSON.stringify(v));
+    } catch {
+      return escapeString(String(v));
+    }
+  }
+  return escapeString(String(v));
+}
+
+/**
+ * A leveled logger writing one line per record.
+ *
+ * @example Usage
+ * ```ts
+ * import { Logger } from "./log.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * const lines: string[] = [];
+ * const log = new Logger({ sink: (l) => lines.push(l), now: () => new Date(2026, 5, 3, 16, 39, 12, 7) });
+ * log.info("Credential store updated", { set: "0x9160DC9105f7De5dC5E7f3d97ef11DA47269BdA6" });
+ * log.debug("hidden");
+ * strictEqual(lines.length, 1);
+ * strictEqual(
+ *   lines[0],
+ *   "INFO [06-03|16:39:12.007] Credential store updated                 set=0x9160DC9105f7De5dC5E7f3d97ef11DA47269BdA6\n",
+ * );
+ * ```
+ */
+export class Logger {
+  readonly #level: number;
+  readonly #sink: (line: string) => void;
+  readonly #now: () => Date;
+  readonly #journald: boolean;
+  readonly #color: boolean;
+
+  /**
+   * @param opts Level, sink, clock and output mode.
+   */
+  constructor(opts: LoggerOptions) {
+    this.#level = opts.level ?? LogLevel.Info;
+    this.#sink = opts.sink;
+    this.#now = opts.now ?? (() => new Date());
+    this.#journald = opts.journald ?? false;
+    this.#color = opts.color ?? false;
+  }
+
+  /**
+   * Whether records of `level` are written.
+   *
+   * @param level A {@linkcode LogLevel} number.
+   */
+  enabled(level: number): boolean {
+    return level <= this.#level;
+  }
+
+  /**
+   * Formats and writes one record if its level is enabled.
+   *
+   * @param level A {@linkcode LogLevel} number.
+   * @param msg The message.
+   * @param ctx Key/value pairs, written in insertion order.
+   */
+  log(level: LogLevelNumber, msg: string, ctx: LogContext = {}): void {
+    if (!this.enabled(level)) return;
+    this.#sink(this.format(level, msg, ctx));
+  }
+
+  /**
+   * Formats a record without writing it.
+   *
+   * @param level A {@linkcode LogLevel} number.
+   * @param msg The message.
+   * @param ctx Key/value pairs.
+   * @returns The line, ending in `\n`.
+   */
+  format(level: LogLevelNumber, msg: string, ctx: LogContext = {}): string {
+    const entries = Object.entries(ctx);
+    let label = LABELS[level];
+    if (this.#color) label = `\x1b[${COLORS[level]}m${label}\x1b[0m`;
+    let line = `${label}[${formatLogTime(this.#now())}] ${msg}`;
+    if (entries.length > 0 && msg.length < MSG_JUSTIFY) {
+      line += " ".repeat(MSG_JUSTIFY - msg.length);
+    }
+    for (const [k, v] of entries) {
+      const key = this.#color ? `\x1b[${COLORS[level]}m${k}\x1b[0m` : k;
+      line += ` ${key}=${formatLogValue(v)}`;
+    }
+    if (this.#journald) line = `<${SYSLOG_PRIORITY[level]}>${line}`;
+    return line + "\n";
+  }
+
+  /** A critical record (the caller decides whether to exit). */
+  crit(msg: string, ctx?: LogContext): void {
+    this.log(LogLevel.Crit, msg, ctx);
+  }
+
+  /** An error record. */
+  error(msg: string, ctx?: LogContext): void {
+    this.log(LogLevel.Error, msg, ctx);
+  }
+
+  /** A warning record. */
+  warn(msg: string, ctx?: LogContext): void {
+    this.log(LogLevel.Warn, msg, ctx);
+  }
+
+  /** An informational record. */
+  info(msg: string, ctx?: LogContext): void {
+    this.log(LogLevel.Info, msg, ctx);
+  }
+
+  /** A debug record. */
+  debug(msg: string, ctx?: LogContext): void {
+    this.log(LogLevel.Debug, msg, ctx);
+  }
+
+  /** A trace record. */
+  trace(msg: string, ctx?: LogContext): void {
+    this.log(LogLevel.Trace, msg, ctx);
+  }
+}
