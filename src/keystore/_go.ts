@@ -210,6 +210,11 @@ export function goDecodeStruct(
       return "";
     }
     if (t === "int") {
+      if (typeof v === "number") { // already-parsed input (JSON.parse)
+        if (Number.isSafeInteger(v)) return v;
+        fail(`json: cannot unmarshal number ${v} into ${where} of type int`);
+        return 0;
+      }
       if (v instanceof JsonNumber) {
         const lit = v.literal;
         if (/^-?\d+$/.test(lit)) {
