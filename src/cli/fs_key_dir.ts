@@ -74,6 +74,10 @@ function compareBytes(a: string, b: string): number {
   return x.length - y.length;
 }
 
+function stampOf(info: Deno.FileInfo): string {
+  return `${info.mtime?.getTime()}:${info.size}:${info.ino}`;
+}
+
 /** Reads at most `limit` bytes of a file, in chunks (no big preallocation). */
 async function readPrefix(path: string, limit: number): Promise<Uint8Array> {
   const f = await Deno.open(path, { read: true });
@@ -186,7 +190,7 @@ export class FsKeyStore {
       }
       if (!info.isFile) continue;
       seen.add(path);
-      const stamp = `${info.mtime?.getTime()}:${info.size}:${info.ino}`;
+      const stamp = stampOf(info);
       const old = this.#cache.get(path);
       if (old && old.stamp === stamp) continue;
       let address: Uint8Array | undefined;
@@ -228,15 +232,21 @@ export class FsKeyStore {
   }
 
   /**
-   * A change stamp (mtime, size, inode) of a scanned file, so holders of a
-   * decrypted key can tell when the file on disk changed or went away.
+   * A change stamp (mtime, size, inode) of a key file, read fresh from the
+   * file system, so holders of a decrypted key can tell at once when the
+   * file on disk changed or went away.
    *
    * @param path Absolute key file path.
-   * @returns The stamp, or `undefined` when the file is not (any more) known.
+   * @returns The stamp, or `undefined` when the file is gone or not a
+   *   regular file.
    */
   async fileStamp(path: string): Promise<string | undefined> {
-    await this.#maybeRescan();
-    return this.#cache.get(path)?.stamp;
+    try {
+      const info = await Deno.lstat(path);
+      return info.isFile ? stampOf(info) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /**

@@ -414,3 +414,19 @@ Deno.test("FsKeyStore keeps the previous list when the folder cannot be read", a
     await Deno.remove(base, { recursive: true });
   }
 });
+
+Deno.test("FsKeyStore.fileStamp() changes when the file changes or goes away", async () => {
+  await withDir(async (dir) => {
+    const ks = new FsKeyStore(dir, { ...TINY, rescanIntervalMs: 3_600_000 });
+    const path = join(dir, "aaa");
+    const before = await ks.fileStamp(path);
+    ok(before);
+    strictEqual(await ks.fileStamp(path), before);
+    await Deno.writeTextFile(path, (await Deno.readTextFile(path)) + " ");
+    const after = await ks.fileStamp(path);
+    ok(after && after !== before);
+    await Deno.remove(path);
+    strictEqual(await ks.fileStamp(path), undefined);
+    strictEqual(await ks.fileStamp(join(dir, "foo")), undefined); // a folder
+  });
+});
