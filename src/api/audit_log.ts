@@ -17,6 +17,8 @@ import { toHex } from "../_bytes.ts";
 import { goIsPrint, goJsonStringify, goQuote } from "../ui/go_format.ts";
 import type { Metadata } from "../ui/ui.ts";
 
+export type { Metadata };
+
 /**
  * An attribute value: a string (quoted only when needed), bytes (always
  * quoted, as slog does for `[]byte`), or `null` for Go's `<nil>`.
@@ -147,7 +149,12 @@ export function formatLogLine(
   return line;
 }
 
-/** clef's `Metadata.String()`: its JSON, fields in Go's order. */
+/**
+ * clef's `Metadata.String()`: the metadata's JSON, fields in Go's order.
+ *
+ * @param meta Request metadata.
+ * @returns Compact JSON with Go's escaping.
+ */
 export function metadataJson(meta: Metadata): string {
   return goJsonStringify({
     remote: meta.remote,
@@ -195,6 +202,8 @@ export class AuditLogger {
   readonly #offset: (d: Date) => number;
 
   /**
+   * Creates a logger writing to a sink.
+   *
    * @param write The sink (appends the line to the audit file).
    * @param clock Injectable clock and time zone.
    */

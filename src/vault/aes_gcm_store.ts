@@ -18,6 +18,8 @@ import { fromBase64, toBase64 } from "../_bytes.ts";
 import { DamagedFileError } from "../errors.ts";
 import { goJsonStringify } from "../ui/go_format.ts";
 import { createMutex, type RunExclusive } from "./_mutex.ts";
+
+export type { RunExclusive };
 import { type Store, StoreKeyError } from "./store.ts";
 
 /** GCM nonce size (Go `gcm.NonceSize()`). */
@@ -65,7 +67,8 @@ export interface SealOptions {
   nonce?: Uint8Array;
 }
 
-type AesKey = Uint8Array | CryptoKey;
+/** Raw AES key bytes (16, 24 or 32) or an imported AES-GCM key. */
+export type AesKey = Uint8Array | CryptoKey;
 
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder();
@@ -150,6 +153,11 @@ export async function sealRecord(
 
 /** A record that cannot be opened: its reason is safe to show. */
 export class RecordError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message Why the record cannot be opened.
+   */
   constructor(message: string) {
     super(message);
     this.name = "RecordError";
@@ -380,6 +388,8 @@ export class AesGcmStore implements Store {
   readonly #run: RunExclusive;
 
   /**
+   * Creates a store over one file.
+   *
    * @param file The backing file.
    * @param key The 32-byte store key; it is imported at once and not kept.
    * @param opts Nonce source and write serialisation.

@@ -30,6 +30,7 @@ export const ZERO_KEY_MESSAGE = "0-length key";
 
 /** The empty key was looked up (clef `ErrZeroKey`: `0-length key`). */
 export class StoreKeyError extends RangeError {
+  /** Creates the error with clef's text. */
   constructor() {
     super(ZERO_KEY_MESSAGE);
     this.name = "StoreKeyError";
