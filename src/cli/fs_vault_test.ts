@@ -1,5 +1,9 @@
 import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
+import { keccak } from "hash-wasm";
+import { ctr, gcm } from "@noble/ciphers/aes.js";
+import { scrypt } from "@noble/hashes/scrypt.js";
+import { fromHex, toBase64, toHex } from "../_bytes.ts";
 import { DamagedFileError } from "../errors.ts";
 import { parseStoreFile } from "../vault/aes_gcm_store.ts";
 import { deriveVaultKeys } from "../vault/derive.ts";
@@ -308,5 +312,75 @@ Deno.test("writeMasterSeedFile() creates mode 0400 and refuses to overwrite", as
     // The written file passes clef's own check and decrypts.
     const seed = await decryptMasterSeed(await readMasterSeedFile(path), "pw");
     deepStrictEqual(seed, SEED);
+  });
+});
+
+Deno.test("openVault() reads a config folder built with independent primitives (clef layout)", async () => {
+  const enc = new TextEncoder();
+  const K = async (label: string) =>
+    fromHex(await keccak(new Uint8Array([...enc.encode(label), ...SEED]), 256));
+  await withTempDir(async (cfg) => {
+    // masterseed.json as clef writes it (spec §2.1), scrypt N=16 for speed.
+    const salt = new Uint8Array(32).fill(0x11);
+    const iv = new Uint8Array(16).fill(0x22);
+    const dk = scrypt(enc.encode("master pw"), salt, {
+      N: 16,
+      r: 8,
+      p: 1,
+      dkLen: 32,
+    });
+    const ct = ctr(dk.subarray(0, 16), iv).encrypt(SEED);
+    const mac = fromHex(
+      await keccak(new Uint8Array([...dk.subarray(16), ...ct]), 256),
+    );
+    const seedText =
+      `{"description":"Clef seed","version":1,"params":{"cipher":"aes-128-ctr","ciphertext":"${
+        toHex(ct)
+      }","cipherparams":{"iv":"${
+        toHex(iv)
+      }"},"kdf":"scrypt","kdfparams":{"dklen":32,"n":16,"p":1,"r":8,"salt":"${
+        toHex(salt)
+      }"},"mac":"${toHex(mac)}"}}`;
+    await writeWithMode(join(cfg, "masterseed.json"), seedText, 0o400);
+    // <vault>/config.json and credentials.json sealed with @noble/ciphers.
+    const vaultDir = join(cfg, toHex((await K("vault")).subarray(0, 10)));
+    await Deno.mkdir(vaultDir, { mode: 0o700 });
+    const record = async (label: string, key: string, value: string) => {
+      const nonce = new Uint8Array(12).fill(label.length);
+      const c = gcm(await K(label), nonce, enc.encode(key)).encrypt(
+        enc.encode(value),
+      );
+      return `{${JSON.stringify(key)}:{"iv":"${toBase64(nonce)}","c":"${
+        toBase64(c)
+      }"}}`;
+    };
+    const addr = "0xD9C9Cd5f6779558b6e0eD4e6Acf6b1947E7fA1F3";
+    await writeWithMode(
+      join(vaultDir, "config.json"),
+      await record("config", "ruleset_sha256", "cd".repeat(32)),
+      0o600,
+    );
+    await writeWithMode(
+      join(vaultDir, "credentials.json"),
+      await record("credentials", addr, "account pw"),
+      0o600,
+    );
+    await writeWithMode(
+      join(vaultDir, "jsstorage.json"),
+      await record("jsstorage", "seen", "true"),
+      0o600,
+    );
+
+    const seed = await decryptMasterSeed(
+      await readMasterSeedFile(join(cfg, "masterseed.json")),
+      "master pw",
+    );
+    deepStrictEqual(seed, SEED);
+    const vault = await openVault(cfg, seed);
+    strictEqual(vault.dir, vaultDir);
+    strictEqual(await vault.config.get("ruleset_sha256"), "cd".repeat(32));
+    strictEqual(await vault.credentials.get(addr), "account pw");
+    strictEqual(await vault.jsStorage.get("seen"), "true");
+    strictEqual(await vault.credentials.get(addr.toLowerCase()), undefined);
   });
 });
