@@ -144,11 +144,34 @@ function rawText(v: JsonValue): string {
   return JSON.stringify(v);
 }
 
+/** The first number (document order) that overflows a double, if any. */
+function firstOverflow(v: JsonValue): string | null {
+  const stack: JsonValue[] = [v];
+  while (stack.length > 0) {
+    const x = stack.pop()!;
+    if (x instanceof JsonNumber) {
+      if (!Number.isFinite(x.value)) return x.literal;
+    } else if (Array.isArray(x)) {
+      for (let i = x.length - 1; i >= 0; i--) stack.push(x[i]);
+    } else if (isJsonObject(x)) {
+      const keys = Object.keys(x);
+      for (let i = keys.length - 1; i >= 0; i--) stack.push(x[keys[i]]);
+    }
+  }
+  return null;
+}
+
 class Decoder {
   saved: string | null = null;
-  typeError(v: JsonValue, struct: string, path: string[], goType: string) {
+  typeError(
+    v: JsonValue,
+    struct: string,
+    path: string[],
+    goType: string,
+    kind = jsonKind(v),
+  ) {
     if (this.saved !== null) return;
-    this.saved = `json: cannot unmarshal ${jsonKind(v)} into Go ${
+    this.saved = `json: cannot unmarshal ${kind} into Go ${
       struct === "" ? "value" : `struct field ${struct}.${path.join(".")}`
     } of type ${goType}`;
   }
@@ -217,8 +240,19 @@ export function decodeTypedData(value: JsonValue): TypedData {
       } else if (f === "domain") decodeDomain(d, v, td.domain);
       else if (f === "message") {
         if (v === null) td.message = Object.create(null);
-        else if (isJsonObject(v)) Object.assign(td.message, v);
-        else {
+        else if (isJsonObject(v)) {
+          const big = firstOverflow(v);
+          if (big !== null) {
+            d.typeError(
+              new JsonNumber(big),
+              "TypedData",
+              ["message"],
+              "float64",
+              `number ${big}`,
+            );
+          }
+          Object.assign(td.message, v);
+        } else {
           d.typeError(v, "TypedData", ["message"], "map[string]interface {}");
         }
       }
@@ -752,8 +786,9 @@ export function typeHash(td: TypedData, primaryType: string): Uint8Array {
  * @example Usage
  * ```ts
  * import { decodeTypedData, domainMap, hashStruct } from "./eip712.ts";
+ * import { parseJson } from "../json.ts";
  * import { strictEqual } from "node:assert/strict";
- * const td = decodeTypedData(JSON.parse('{"types":{"EIP712Domain":[{"name":"name","type":"string"}]},"domain":{"name":"x"}}'));
+ * const td = decodeTypedData(parseJson('{"types":{"EIP712Domain":[{"name":"name","type":"string"}]},"domain":{"name":"x"}}'));
  * strictEqual(hashStruct(td, "EIP712Domain", domainMap(td.domain)).length, 32);
  * ```
  */
@@ -777,8 +812,9 @@ export function hashStruct(
  * @example Usage
  * ```ts
  * import { hashTypedData } from "./eip712.ts";
+ * import { parseJson } from "../json.ts";
  * import { strictEqual } from "node:assert/strict";
- * const r = hashTypedData(JSON.parse('{"types":{"EIP712Domain":[{"name":"name","type":"string"}],"M":[]},"primaryType":"M","domain":{"name":"x"},"message":{}}'));
+ * const r = hashTypedData(parseJson('{"types":{"EIP712Domain":[{"name":"name","type":"string"}],"M":[]},"primaryType":"M","domain":{"name":"x"},"message":{}}'));
  * strictEqual(r.rawData.length, 66);
  * ```
  */

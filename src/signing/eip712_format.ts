@@ -117,8 +117,9 @@ function formatData(
  * ```ts
  * import { formatTypedData } from "./eip712_format.ts";
  * import { decodeTypedData } from "./eip712.ts";
+ * import { parseJson } from "../json.ts";
  * import { strictEqual } from "node:assert/strict";
- * const td = decodeTypedData(JSON.parse('{"types":{"EIP712Domain":[{"name":"name","type":"string"}]},"domain":{"name":"x"},"primaryType":"EIP712Domain"}'));
+ * const td = decodeTypedData(parseJson('{"types":{"EIP712Domain":[{"name":"name","type":"string"}]},"domain":{"name":"x"},"primaryType":"EIP712Domain"}'));
  * strictEqual(formatTypedData(td)[0].type, "domain");
  * ```
  */

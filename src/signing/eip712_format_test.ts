@@ -1,9 +1,8 @@
 import { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
 import { decodeTypedData, hashTypedData, type TypedData } from "./eip712.ts";
 import { formatPrimitive, formatTypedData } from "./eip712_format.ts";
-import { parseJsonForTest as parseJson } from "./_json_testing.ts";
 import { compareGoStrings, goFormatFloat, goS, goV } from "./_go_fmt.ts";
-import { JsonNumber } from "../json.ts";
+import { JsonNumber, parseJson } from "../json.ts";
 
 function td(json: string): TypedData {
   return decodeTypedData(parseJson(json));

@@ -3,7 +3,7 @@ import { keccak_256 } from "@noble/hashes/sha3.js";
 import { TypedDataEncoder } from "ethers";
 import { concat, to0xHex, utf8 } from "../_bytes.ts";
 import { StaveError } from "../errors.ts";
-import { JsonNumber } from "../json.ts";
+import { JsonNumber, parseJson } from "../json.ts";
 import {
   decodeTypedData,
   domainMap,
@@ -22,7 +22,6 @@ import {
 import { formatTypedData } from "./eip712_format.ts";
 import { buildTypedDataRequest } from "./sign_data.ts";
 import { MixedcaseAddress } from "../address.ts";
-import { parseJsonForTest as parseJson } from "./_json_testing.ts";
 
 const ADDRESS = new MixedcaseAddress(
   new Uint8Array(20),

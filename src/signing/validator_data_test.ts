@@ -1,12 +1,11 @@
 import { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { to0xHex } from "../_bytes.ts";
-import type { JsonValue } from "../json.ts";
+import { type JsonValue, parseJson } from "../json.ts";
 import {
   buildValidatorRequest,
   decodeValidatorData,
 } from "./validator_data.ts";
-import { parseJsonForTest as parseJson } from "./_json_testing.ts";
 
 Deno.test("buildValidatorRequest() builds clef's four messages", () => {
   const d = decodeValidatorData(parseJson(
