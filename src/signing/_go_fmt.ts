@@ -11,7 +11,13 @@ import { toHex } from "../_bytes.ts";
 
 /** go-ethereum `*math.HexOrDecimal256` (the EIP-712 domain `chainId`). */
 export class GoBigInt {
+  /** The integer. */
   readonly value: bigint;
+  /**
+   * Wraps an integer.
+   *
+   * @param value The integer.
+   */
   constructor(value: bigint) {
     this.value = value;
   }

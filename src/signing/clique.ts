@@ -17,20 +17,35 @@ export const CLIQUE_SEAL_LENGTH = 65;
 
 /** A decoded block header (go-ethereum `types.Header`). */
 export interface BlockHeader {
+  /** Parent block hash (32 bytes). */
   parentHash: Uint8Array;
+  /** Ommers hash (32 bytes). */
   uncleHash: Uint8Array;
+  /** Beneficiary (20 bytes). */
   coinbase: Uint8Array;
+  /** State root (32 bytes). */
   root: Uint8Array;
+  /** Transactions root (32 bytes). */
   txHash: Uint8Array;
+  /** Receipts root (32 bytes). */
   receiptHash: Uint8Array;
+  /** Logs bloom (256 bytes). */
   bloom: Uint8Array;
+  /** Difficulty (1 or 2 under Clique). */
   difficulty: bigint;
+  /** Block number. */
   number: bigint;
+  /** Gas limit (64 bits). */
   gasLimit: bigint;
+  /** Gas used (64 bits). */
   gasUsed: bigint;
+  /** Timestamp (64 bits). */
   time: bigint;
+  /** Extra-data (vanity, signers, seal). */
   extra: Uint8Array;
+  /** Mix digest (32 bytes). */
   mixDigest: Uint8Array;
+  /** Nonce (8 bytes; Clique votes). */
   nonce: Uint8Array;
   /** London (EIP-1559). */
   baseFee?: bigint;

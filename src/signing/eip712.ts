@@ -32,22 +32,30 @@ import {
   parseBig256,
 } from "./_go_hex.ts";
 
+export { GoBigInt, type GoValue } from "./_go_fmt.ts";
+
 /** Deepest struct/array nesting accepted in a typed-data message. */
 export const MAX_EIP712_DEPTH = 256;
 
 /** One `{name, type}` member of a struct type. */
 export interface TypedDataField {
+  /** Member name. */
   name: string;
+  /** Member type as declared, e.g. `uint256`, `Person[]`. */
   type: string;
 }
 
 /** The `domain` object (clef's `TypedDataDomain`). */
 export interface TypedDataDomain {
+  /** `name` (empty when absent). */
   name: string;
+  /** `version` (empty when absent). */
   version: string;
   /** `null` when absent (or JSON null). */
   chainId: bigint | null;
+  /** `verifyingContract` as given (empty when absent). */
   verifyingContract: string;
+  /** `salt` as given (empty when absent). */
   salt: string;
 }
 
@@ -61,8 +69,11 @@ export interface TypedData {
    * `null`: it counts as declared for validation but not as a struct.
    */
   types: Map<string, TypedDataField[] | null>;
+  /** The struct type of `message`. */
   primaryType: string;
+  /** The signing domain. */
   domain: TypedDataDomain;
+  /** The message (an empty map when absent or null). */
   message: TypedDataMessage;
 }
 
@@ -84,6 +95,11 @@ export interface TypedDataHash {
  * `json: cannot unmarshal string into Go value of type apitypes.TypedData`).
  */
 export class TypedDataDecodeError extends TypeError {
+  /**
+   * Creates the error.
+   *
+   * @param message Go's error text.
+   */
   constructor(message: string) {
     super(message);
     this.name = "TypedDataDecodeError";
@@ -92,6 +108,11 @@ export class TypedDataDecodeError extends TypeError {
 
 /** clef panicked here; the RPC layer answers -32603 `method handler crashed`. */
 export class HandlerCrashError extends StaveError {
+  /**
+   * Creates the error.
+   *
+   * @param reason What clef would have panicked on (kept as `cause`).
+   */
   constructor(reason: string) {
     super("method handler crashed", { code: -32603, cause: new Error(reason) });
   }

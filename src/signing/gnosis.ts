@@ -35,16 +35,25 @@ export interface GnosisSafeTx {
   sender: MixedcaseAddress | null;
   /** The Safe (null when absent: the zero address with an empty original). */
   safe: MixedcaseAddress | null;
+  /** The call target (null when absent). */
   to: MixedcaseAddress | null;
+  /** `value` (decimal or hex string in JSON). */
   value: bigint;
+  /** `gasPrice` (decimal or hex string in JSON). */
   gasPrice: bigint;
   /** Call data, or null (`"data": null` or absent). */
   data: Uint8Array | null;
+  /** 0 = call, 1 = delegatecall. */
   operation: number;
+  /** 20-byte token address paying the refund. */
   gasToken: Uint8Array;
+  /** 20-byte refund receiver. */
   refundReceiver: Uint8Array;
+  /** `baseGas` (JSON integer literal). */
   baseGas: bigint;
+  /** `safeTxGas` (JSON integer literal). */
   safeTxGas: bigint;
+  /** The Safe nonce (JSON integer literal). */
   nonce: bigint;
   /** The expected EIP-712 digest (`safeTxHash`). */
   safeTxHash: Uint8Array;
@@ -54,6 +63,11 @@ export interface GnosisSafeTx {
 
 /** A JSON value Go would not decode into a `GnosisSafeTx` (Go's text). */
 export class GnosisDecodeError extends TypeError {
+  /**
+   * Creates the error.
+   *
+   * @param message Go's error text.
+   */
   constructor(message: string) {
     super(message);
     this.name = "GnosisDecodeError";
@@ -384,15 +398,21 @@ export function gnosisSafeDigest(
 
 /** The pseudo-transaction clef validates for a Safe tx (`ArgsForValidation`). */
 export interface GnosisValidationArgs {
+  /** The Safe address. */
   from: MixedcaseAddress | null;
+  /** The call target. */
   to: MixedcaseAddress | null;
   /** `safeTxGas` (low 64 bits). */
   gas: bigint;
+  /** `gasPrice`. */
   gasPrice: bigint;
+  /** `value`. */
   value: bigint;
   /** `nonce` (low 64 bits). */
   nonce: bigint;
+  /** Call data (null when absent). */
   data: Uint8Array | null;
+  /** Chain id (null when absent). */
   chainId: bigint | null;
 }
 
