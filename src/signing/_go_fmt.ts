@@ -116,7 +116,7 @@ export function goTypeName(v: GoValue): string {
   return "map[string]interface {}";
 }
 
-function formatValue(v: GoValue, verb: "v" | "s", depth: number): string {
+function formatScalar(v: GoValue, verb: "v" | "s", depth: number): string {
   if (v === null) return depth === 0 && verb === "s" ? "%!s(<nil>)" : "<nil>";
   if (typeof v === "string") return v;
   if (typeof v === "boolean") {
@@ -127,24 +127,55 @@ function formatValue(v: GoValue, verb: "v" | "s", depth: number): string {
     return verb === "v" ? f : `%!s(float64=${f})`;
   }
   if (v instanceof Uint8Array) return "0x" + toHex(v); // hexutil.Bytes.String
-  if (v instanceof GoBigInt) return bigStruct(v.value, verb);
-  if (Array.isArray(v)) {
-    return "[" + v.map((x) => formatValue(x, verb, depth + 1)).join(" ") + "]";
+  return bigStruct((v as GoBigInt).value, verb);
+}
+
+/**
+ * Go's `%v`/`%s` of a value. Iterative: values as deep as the JSON parser
+ * allows must not overflow the call stack.
+ */
+function formatValue(root: GoValue, verb: "v" | "s"): string {
+  const out: string[] = [];
+  type Task = { v: GoValue; depth: number } | string;
+  const tasks: Task[] = [{ v: root, depth: 0 }];
+  while (tasks.length > 0) {
+    const t = tasks.pop()!;
+    if (typeof t === "string") {
+      out.push(t);
+      continue;
+    }
+    const { v, depth } = t;
+    if (Array.isArray(v)) {
+      tasks.push("]");
+      for (let i = v.length - 1; i >= 0; i--) {
+        tasks.push({ v: v[i], depth: depth + 1 });
+        if (i > 0) tasks.push(" ");
+      }
+      out.push("[");
+    } else if (isGoMap(v)) {
+      const keys = Object.keys(v).sort(compareGoStrings);
+      tasks.push("]");
+      for (let i = keys.length - 1; i >= 0; i--) {
+        tasks.push({ v: v[keys[i]], depth: depth + 1 });
+        tasks.push(keys[i] + ":");
+        if (i > 0) tasks.push(" ");
+      }
+      out.push("map[");
+    } else {
+      out.push(formatScalar(v, verb, depth));
+    }
   }
-  const keys = Object.keys(v).sort(compareGoStrings);
-  return "map[" +
-    keys.map((k) => k + ":" + formatValue(v[k], verb, depth + 1)).join(" ") +
-    "]";
+  return out.join("");
 }
 
 /** Go `fmt.Sprintf("%v", v)` for a decoded JSON / typed-data value. */
 export function goV(v: GoValue): string {
-  return formatValue(v, "v", 0);
+  return formatValue(v, "v");
 }
 
 /** Go `fmt.Sprintf("%s", v)` for a decoded JSON / typed-data value. */
 export function goS(v: GoValue): string {
-  return formatValue(v, "s", 0);
+  return formatValue(v, "s");
 }
 
 /**

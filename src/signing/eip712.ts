@@ -705,7 +705,7 @@ class Encoder {
         parts.push(encodePrimitive(field.type, v));
       }
     }
-    return concat(...parts);
+    return joinBytes(parts);
   }
 
   encodeArray(value: GoValue, type: string, depth: number): Uint8Array {
@@ -726,8 +726,21 @@ class Encoder {
         parts.push(encodePrimitive(base, item));
       }
     }
-    return keccak_256(concat(...parts));
+    return keccak_256(joinBytes(parts));
   }
+}
+
+/** Concatenates any number of chunks (no argument spreading). */
+function joinBytes(parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
 }
 
 function own(obj: TypedDataMessage, key: string): GoValue {

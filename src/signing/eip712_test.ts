@@ -497,3 +497,25 @@ Deno.test("hashTypedData() hashes many struct items with many declared types", (
   );
   strictEqual(hashTypedData(data).digest.length, 32);
 });
+
+Deno.test("hashTypedData() handles huge arrays and deep values in error texts", () => {
+  const items = new Array(200_000).fill("1").join(",");
+  const big = withTypes(
+    `"M":[{"name":"a","type":"uint8[]"}]`,
+    `{"a":[${items}]}`,
+  );
+  strictEqual(hashTypedData(big).digest.length, 32);
+  // Go prints the whole value in the error; deep values must not overflow
+  const deep = "[".repeat(9000) + "]".repeat(9000);
+  throws(
+    () =>
+      hashTypedData(
+        withTypes(`"M":[{"name":"a","type":"uint8"}]`, `{"a":${deep}}`),
+      ),
+    {
+      message: `invalid integer value ${
+        deep.replaceAll("][", "] [")
+      }/[]interface {} for type uint8`,
+    },
+  );
+});
