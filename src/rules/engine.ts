@@ -48,21 +48,33 @@
  * `jsstorage.json`) fails the request with the store's error (README
  * "vault writes and damaged vault files").
  *
- * Limits (rules.md §3 stave note): a call running past `timeoutMs`
- * (`--rules-timeout`) is stopped with `worker.terminate()`, the request is
- * denied (not forwarded), and a fresh Worker is spawned for the next call.
- * Deno cannot set a per-Worker heap limit (`resourceLimits` is Node-only,
- * `--v8-flags` are process-wide), and a V8 isolate that reaches its heap
- * limit (≈4 GB here) aborts the whole process. Measured: an allocation
- * loop grows the process by ≈0.3 GB/s and the process died with "Reached
- * heap limit" after ≈12 s. So besides the timeout the engine samples the
- * process RSS every `memoryPollMs` while a call runs and stops the call the
- * same way when RSS grew by more than `memoryLimitMb` (default 512 MB; this
- * also catches `ArrayBuffer` memory, which is outside the V8 heap limit).
+ * Limits (rules.md §3 stave note): every evaluation in a call runs under
+ * node:vm's `timeout` with what is left of `timeoutMs` (`--rules-timeout`);
+ * its watchdog thread stops the rule with V8 `TerminateExecution`, which the
+ * rule cannot catch and which also interrupts `Atomics.wait` and promise
+ * jobs. The request is then denied (not forwarded), the call's writes are
+ * dropped, the worker is terminated and a new one serves the next call.
+ * `worker.terminate()` alone cannot do this: in Deno 2.9.6 it does not
+ * interrupt a worker that is busy in JavaScript (the thread keeps spinning;
+ * measured, and denoland/deno#35657), so it is only used on an idle
+ * worker, and as a last resort when a worker does not report back within
+ * `timeoutMs + graceMs`.
+ *
+ * Memory: Deno offers no heap limit for a Web Worker (`resourceLimits` is
+ * for node:worker_threads, `--v8-flags` are process-wide) and a V8 isolate
+ * that reaches its heap limit (≈4 GB here) aborts the whole process.
+ * Measured on this machine: an allocation loop grows the process by
+ * ≈0.3–1 GB/s (objects, V8 heap) to ≈2.3 GB/s (filled typed arrays,
+ * outside the V8 heap limit); without a stop the process died with
+ * "Reached heap limit" after ≈11 s. The timeout bounds a rule's allocation
+ * to roughly `timeoutMs` × that rate (peak RSS ≈2.4 GB with the default
+ * 1 s), then the worker is terminated and the memory returned (RSS back to
+ * ≈70 MB); the tests run such loops and check that the engine denies them
+ * and keeps serving. A large
+ * `--rules-timeout` weakens this bound proportionally.
  *
  * @module
  */
-import process from "node:process";
 import type { Store } from "../vault/store.ts";
 import type {
   CancellableUi,
@@ -100,9 +112,6 @@ import {
 /** Default `--rules-timeout`. */
 export const DEFAULT_RULES_TIMEOUT_MS = 1000;
 
-/** Default RSS growth during one call that stops the rule. */
-export const DEFAULT_RULES_MEMORY_LIMIT_MB = 512;
-
 /** Options of {@linkcode RulesEngine}. */
 export interface RulesEngineOptions {
   /** The JS storage (`jsstorage.json`); each `put`/`del` durable on resolve. */
@@ -116,12 +125,12 @@ export interface RulesEngineOptions {
    * (`JS:>  a 1`, spec rules.md §3.1). Default: `logger.info(line)`.
    */
   jsConsole?: (line: string) => void;
-  /** RSS growth in MB during one call that stops it; 0 disables. */
-  memoryLimitMb?: number;
-  /** Process RSS in bytes; default `process.memoryUsage.rss()`. */
-  rss?: () => number;
-  /** RSS sampling interval while a call runs; default 5 ms. */
-  memoryPollMs?: number;
+  /**
+   * Extra time after `timeoutMs` before the main thread gives up on a
+   * worker that did not report back (its own watchdog normally stops the
+   * rule at `timeoutMs`); default 1000 ms.
+   */
+  graceMs?: number;
 }
 
 /** The rules file cannot be used (does not compile, throws, or hangs). */
@@ -135,7 +144,9 @@ export class RulesLoadError extends Error {
 /** How one hook call ended. */
 type Outcome =
   | { kind: "done"; msg: DoneMessage; storeError?: unknown }
-  | { kind: "stopped"; reason: "timeout" | "memory" | "crash" | "closed" };
+  | { kind: "stopped"; reason: StopReason };
+
+type StopReason = "timeout" | "unresponsive" | "crash" | "closed";
 
 interface Pending {
   id: number;
@@ -243,43 +254,41 @@ class RuleWorker {
   async call(
     hook: HookName | null,
     json: string,
-    limits: {
-      timeoutMs: number;
-      memoryLimitMb: number;
-      memoryPollMs: number;
-      rss: () => number;
-      quiet: boolean;
-    },
+    limits: { timeoutMs: number; graceMs: number; quiet: boolean },
   ): Promise<Outcome> {
     await this.loaded;
     if (this.dead) return { kind: "stopped", reason: "crash" };
     const id = nextCallId++;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    let poll: ReturnType<typeof setInterval> | undefined;
     const outcome = new Promise<Outcome>((resolve) => {
       this.#pending = { id, quiet: limits.quiet, resolve };
     });
-    if (limits.timeoutMs > 0 && Number.isFinite(limits.timeoutMs)) {
-      timer = setTimeout(() => this.stop("timeout"), limits.timeoutMs);
+    const { timeoutMs, graceMs } = limits;
+    if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
+      timer = setTimeout(() => this.stop("unresponsive"), timeoutMs + graceMs);
     }
-    if (limits.memoryLimitMb > 0) {
-      const base = limits.rss();
-      const max = limits.memoryLimitMb * 1024 * 1024;
-      poll = setInterval(() => {
-        if (limits.rss() - base > max) this.stop("memory");
-      }, limits.memoryPollMs);
-    }
-    this.#post({ t: "call", id, hook, json });
+    this.#post({ t: "call", id, hook, json, timeoutMs });
     try {
-      return await outcome;
+      const o = await outcome;
+      if (o.kind === "done" && o.msg.timedOut) {
+        // The watchdog stopped the rule; the worker is idle, so terminate()
+        // takes effect, and the next call gets a new worker.
+        this.stop("timeout");
+        return { kind: "stopped", reason: "timeout" };
+      }
+      return o;
     } finally {
       clearTimeout(timer);
-      clearInterval(poll);
     }
   }
 
-  /** Terminates the worker; a call in progress ends as stopped. */
-  stop(reason: "timeout" | "memory" | "crash" | "closed"): void {
+  /**
+   * Terminates the worker; a call in progress ends as stopped. Deno 2.9
+   * does not interrupt a worker that is busy in JavaScript on terminate()
+   * (denoland/deno#35657): it stops at its next event-loop turn, which for
+   * a rule is when node:vm's watchdog has ended it.
+   */
+  stop(reason: StopReason): void {
     if (!this.dead) {
       this.dead = true;
       this.#worker.terminate();
@@ -350,9 +359,7 @@ export class RulesEngine implements Ui {
       store: opts.store,
       timeoutMs: opts.timeoutMs,
       logger: opts.logger,
-      memoryLimitMb: opts.memoryLimitMb ?? DEFAULT_RULES_MEMORY_LIMIT_MB,
-      rss: opts.rss ?? (() => process.memoryUsage.rss()),
-      memoryPollMs: opts.memoryPollMs ?? 5,
+      graceMs: opts.graceMs ?? 1000,
     };
     const log = opts.jsConsole ?? ((line: string) => opts.logger.info(line));
     this.#host = { store: opts.store, log, logger: opts.logger };
@@ -368,9 +375,7 @@ export class RulesEngine implements Ui {
   #limits(quiet: boolean) {
     return {
       timeoutMs: this.#opts.timeoutMs,
-      memoryLimitMb: this.#opts.memoryLimitMb,
-      memoryPollMs: this.#opts.memoryPollMs,
-      rss: this.#opts.rss,
+      graceMs: this.#opts.graceMs,
       quiet,
     };
   }
@@ -470,10 +475,10 @@ export class RulesEngine implements Ui {
             hook,
             timeout: formatMs(this.#opts.timeoutMs),
           });
-        } else if (o.reason === "memory") {
-          logger.warn("Rule exceeded the memory limit, request denied", {
+        } else if (o.reason === "unresponsive") {
+          logger.error("Rules worker did not stop, request denied", {
             hook,
-            limit: `${this.#opts.memoryLimitMb}MB`,
+            timeout: formatMs(this.#opts.timeoutMs),
           });
         } else {
           logger.warn("Rule stopped, request denied", {

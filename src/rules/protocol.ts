@@ -45,6 +45,8 @@ export interface CallMessage {
   hook: HookName | null;
   /** JSON text of the hook's argument. */
   json: string;
+  /** Time budget of the whole call (`--rules-timeout`), in milliseconds. */
+  timeoutMs: number;
 }
 
 /** Messages the main thread sends. */
@@ -81,6 +83,8 @@ export interface DoneMessage {
   error?: string;
   /** Where the exception came from: the file's top level or the hook call. */
   phase?: "rules" | "hook";
+  /** The call ran out of time and was stopped; `puts` is then empty. */
+  timedOut?: boolean;
   ok: boolean;
   /**
    * The call's storage writes, last value per key, in first-write order;

@@ -8,9 +8,15 @@
  * chain and built-ins all belong to the new realm): clef's fresh VM per
  * call (spec rules.md §3). In that context the worker deletes the
  * non-ECMAScript globals V8 and Deno add (`console`, `WebAssembly`,
- * `queueMicrotask`), installs `storage` and `console` written in the
- * context's own code, evaluates bignumber.js and the rules file (both
- * compiled once per worker) and finally `<Hook>(JSON.parse(<json>))`.
+ * `queueMicrotask`) and the built-ins that can schedule work outside the
+ * call or block it (`SharedArrayBuffer`, `Atomics`, `FinalizationRegistry`,
+ * `WeakRef`; goja, clef's engine, had none of these either), installs
+ * `storage` and `console` written in the context's own code, evaluates
+ * bignumber.js and the rules file (both compiled once per worker) and
+ * finally `<Hook>(JSON.parse(<json>))`, each under node:vm's watchdog with
+ * what is left of the call's time budget. Nothing of the rule's runs
+ * outside the watchdog: exceptions are described from their own data
+ * properties (no getters, no proxy traps, no `toString`).
  *
  * Containment: the worker realm (which has `Deno`, `postMessage`,
  * `import()`) is never reachable from a rule. The only worker objects a
@@ -26,6 +32,7 @@
  * @module
  */
 import vm from "node:vm";
+import { types } from "node:util";
 import { BIGNUMBER_JS } from "./_bignumber.ts";
 import {
   type CallMessage,
@@ -52,6 +59,10 @@ const SETUP_JS = `(function (hostGet, hostPut, hostLog) {
   delete g.console;
   delete g.WebAssembly;
   delete g.queueMicrotask;
+  delete g.SharedArrayBuffer;
+  delete g.Atomics;
+  delete g.FinalizationRegistry;
+  delete g.WeakRef;
   var storage = {
     put: function (key, value) {
       var k = Str(key), v = Str(value), r;
@@ -102,12 +113,58 @@ function cut(s: string, max: number): string {
   return s.length > max ? s.slice(0, max) + "…" : s;
 }
 
-/** Text of an exception thrown by rule code; never throws itself. */
+/**
+ * An own data property of a rule object, read without running rule code
+ * (no getters, no proxy traps): this runs outside the watchdog.
+ */
+function ownData(o: object, key: string): unknown {
+  if (types.isProxy(o)) return undefined;
+  const d = Object.getOwnPropertyDescriptor(o, key);
+  return d !== undefined && "value" in d ? d.value : undefined;
+}
+
+/** A data property found on `o` or its prototype chain, read safely. */
+function inheritedData(o: object, key: string): unknown {
+  let p: object | null = o;
+  for (let i = 0; p !== null && i < 32; i++) {
+    if (types.isProxy(p)) return undefined;
+    const v = ownData(p, key);
+    if (v !== undefined) return v;
+    p = Object.getPrototypeOf(p);
+  }
+  return undefined;
+}
+
+/**
+ * Text of an exception thrown by rule code, like `Error.prototype.toString`
+ * but without running rule code (a thrown object with a looping `toString`
+ * must not hang the worker outside the watchdog). Never throws.
+ */
 function describe(e: unknown): string {
   try {
-    return cut(String(e), MAX_ERROR_CHARS);
+    if (e === null || (typeof e !== "object" && typeof e !== "function")) {
+      return cut(String(e), MAX_ERROR_CHARS);
+    }
+    const name = inheritedData(e, "name");
+    const message = ownData(e, "message") ?? inheritedData(e, "message");
+    if (typeof name !== "string" && typeof message !== "string") {
+      return "exception";
+    }
+    const n = typeof name === "string" ? name : "Error";
+    const m = typeof message === "string" ? message : "";
+    return cut(m === "" ? n : n === "" ? m : `${n}: ${m}`, MAX_ERROR_CHARS);
   } catch {
     return "exception";
+  }
+}
+
+/** node:vm's watchdog error (created in the context; code set by node:vm). */
+function isTimeout(e: unknown): boolean {
+  try {
+    return e !== null && typeof e === "object" &&
+      ownData(e, "code") === "ERR_SCRIPT_EXECUTION_TIMEOUT";
+  } catch {
+    return false;
   }
 }
 
@@ -199,8 +256,19 @@ function call(msg: CallMessage): void {
   putBytes = 0;
   consoleChars = 0;
   consoleCut = false;
+  // node:vm's watchdog thread stops a script at its timeout (V8
+  // TerminateExecution, not catchable by the rule; it also interrupts
+  // Atomics.wait and the context's microtasks). Each evaluation gets what
+  // is left of the call's budget.
+  const limited = msg.timeoutMs > 0 && Number.isFinite(msg.timeoutMs);
+  const deadline = performance.now() + msg.timeoutMs;
+  const budget = () =>
+    limited
+      ? { timeout: Math.max(1, Math.ceil(deadline - performance.now())) }
+      : {};
   let result: string | undefined;
   let error: string | undefined;
+  let timedOut = false;
   let phase: "rules" | "hook" = "rules";
   try {
     if (rulesScript === undefined) throw new SyntaxError(loadError);
@@ -209,13 +277,14 @@ function call(msg: CallMessage): void {
       // they are part of (and timed with) this call.
       microtaskMode: "afterEvaluate",
     });
-    setupScript!.runInContext(ctx)(hostGet, hostPut, hostLog);
+    setupScript!.runInContext(ctx, budget())(hostGet, hostPut, hostLog);
     try {
-      bignumberScript!.runInContext(ctx);
-    } catch {
-      // clef ignores errors running bignumber.js
+      bignumberScript!.runInContext(ctx, budget());
+    } catch (e) {
+      if (isTimeout(e)) throw e;
+      // clef ignores other errors running bignumber.js
     }
-    rulesScript.runInContext(ctx);
+    rulesScript.runInContext(ctx, budget());
     phase = "hook";
     if (msg.hook !== null) {
       // clef evaluates `Hook(JSON.parse("<json>"))`; the template literal
@@ -223,20 +292,22 @@ function call(msg: CallMessage): void {
       const expr = "`${" + msg.hook + "(JSON.parse(" +
         JSON.stringify(msg.json) + "))}`";
       const value = new vm.Script(expr, { filename: msg.hook })
-        .runInContext(ctx);
+        .runInContext(ctx, budget());
       result = typeof value === "string" ? value : "";
     } else {
       result = "";
     }
   } catch (e) {
-    error = describe(e);
+    timedOut = isTimeout(e);
+    error = timedOut ? "timeout" : describe(e);
   }
   post({
     t: "done",
     id: msg.id,
     ok: error === undefined,
     ...(error === undefined ? { result } : { error, phase }),
-    puts: [...puts],
+    ...(timedOut ? { timedOut } : {}),
+    puts: timedOut ? [] : [...puts],
   });
   puts = new Map();
 }
