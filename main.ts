@@ -26,7 +26,6 @@ import {
   writeStderr,
   writeStdout,
 } from "./src/cli/terminal.ts";
-import { runDaemon } from "./src/cli/daemon.ts";
 import { runInit } from "./src/cli/init.ts";
 import { runAttest } from "./src/cli/attest.ts";
 import { runSetpw } from "./src/cli/setpw.ts";
@@ -115,6 +114,8 @@ export async function main(argv: string[]): Promise<number> {
         stdioUi: options.stdioUi,
         writeStderr,
       });
+      // Loaded only for the daemon: subcommands stay small and fast.
+      const { runDaemon } = await import("./src/cli/daemon.ts");
       return await runDaemon(options);
     }
     // clef decides on stderr; deciding on the sink keeps escapes out of pipes.
