@@ -380,16 +380,16 @@ export function gnosisSafeDigest(
   if (!constantTimeEqual(digest, tx.safeTxHash) && tx.chainId === null) {
     tx = { ...tx, chainId };
     typedData = gnosisSafeTxToTypedData(tx);
-    let have = "";
     try {
       digest = hashTypedData(typedData).digest;
-      have = toHex(digest);
     } catch {
       digest = new Uint8Array(0); // clef ignores this error: nil hash
     }
     if (!constantTimeEqual(digest, tx.safeTxHash)) {
+      // Go's %#x prints nothing at all for an empty byte slice.
+      const have = digest.length > 0 ? "0x" + toHex(digest) : "";
       throw new StaveError(
-        `mismatched safeTxHash; have 0x${have} want 0x${toHex(tx.safeTxHash)}`,
+        `mismatched safeTxHash; have ${have} want 0x${toHex(tx.safeTxHash)}`,
       );
     }
   }
