@@ -1,7 +1,11 @@
 import { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
 import { Transaction } from "ethers";
 import { parseJsonValue } from "./_test_json.ts";
-import { decodeSendTxArgs, type SendTxArgs } from "./send_tx_args.ts";
+import {
+  decodeSendTxArgs,
+  emptySendTxArgs,
+  type SendTxArgs,
+} from "./send_tx_args.ts";
 import {
   buildTransaction,
   ChainIdPanicError,
@@ -31,25 +35,62 @@ function sign(a: SendTxArgs, chainId: bigint) {
   );
 }
 
+const GETH = JSON.parse(
+  Deno.readTextFileSync(
+    new URL("../../testdata/tx/go_ethereum_tx.json", import.meta.url),
+  ),
+);
+
 Deno.test("buildTransaction() infers types like go-ethereum TestTxArgs", () => {
-  // signer/core/apitypes/types_test.go TestTxArgs: unsigned hashes.
-  const cases: [string, string, number][] = [
-    [
-      `{"from":"0x1b442286e32ddcaa6e2570ce9ed85f4b4fc87425","accessList":[],"blobVersionedHashes":["0x010657f37554c781402a22917dee2f75def7ab966d7b770905398eba3c444014"],"chainId":"0x7","gas":"0x124f8","gasPrice":"0x693d4ca8","input":"0x","maxFeePerBlobGas":"0x3b9aca00","maxFeePerGas":"0x6fc23ac00","maxPriorityFeePerGas":"0x3b9aca00","nonce":"0x0","r":"0x2a922afc784d07e98012da29f2f37cae1f73eda78aa8805d3df6ee5dbb41ec1","s":"0x4f1f75ae6bcdf4970b4f305da1a15d8c5ddb21f555444beab77c9af2baab14","to":"0x1b442286e32ddcaa6e2570ce9ed85f4b4fc87425","type":"0x1","v":"0x0","value":"0x0","yParity":"0x0"}`,
-      "0x7d53234acc11ac5b5948632c901a944694e228795782f511887d36fd76ff15c4",
-      3,
-    ],
-    [
-      `{"from":"0x1b442286e32ddcaa6e2570ce9ed85f4b4fc87425","accessList":[],"chainId":"0x7","gas":"0x124f8","gasPrice":"0x693d4ca8","input":"0x","maxFeePerBlobGas":"0x3b9aca00","maxFeePerGas":"0x6fc23ac00","maxPriorityFeePerGas":"0x3b9aca00","nonce":"0x0","r":"0x2a922afc784d07e98012da29f2f37cae1f73eda78aa8805d3df6ee5dbb41ec1","s":"0x4f1f75ae6bcdf4970b4f305da1a15d8c5ddb21f555444beab77c9af2baab14","to":"0x1b442286e32ddcaa6e2570ce9ed85f4b4fc87425","type":"0x12","v":"0x0","value":"0x0","yParity":"0x0"}`,
-      "0x7919e2b0b9b543cb87a137b6ff66491ec7ae937cb88d3c29db4d9b28073dce53",
-      2,
-    ],
-  ];
-  for (const [json, hash, type] of cases) {
-    const tx = buildTransaction(args(json));
-    strictEqual(tx.type, type);
+  for (const c of GETH.txargs_unsigned_hashes) {
+    const tx = buildTransaction(args(JSON.stringify(c.request)));
+    strictEqual(tx.type, c.type);
     const unsigned = { ...tx, v: 0n, r: 0n, s: 0n };
-    strictEqual(encodeBytes(transactionHash(unsigned)), hash);
+    strictEqual(encodeBytes(transactionHash(unsigned)), c.hash);
+  }
+});
+
+Deno.test("signTransaction() reproduces go-ethereum TestEIP2930Signer", () => {
+  const v = GETH.eip2930_signer;
+  const key = fromHex(v.key);
+  const tx0 = buildTransaction(args(JSON.stringify(v.request)));
+  const tx1 = buildTransaction(args(JSON.stringify(v.request_chain1)));
+  strictEqual(encodeBytes(signingHash(tx0, 1n)), v.signing_hash_chain1);
+  strictEqual(encodeBytes(signingHash(tx1, 2n)), v.signing_hash_chain2);
+  for (const tx of [tx0, tx1]) {
+    const signed = signTransaction(tx, 1n, key);
+    strictEqual(
+      encodeBytes(transactionHash(signed)),
+      v.hash_after_signing_chain1,
+    );
+  }
+  throws(() => signTransaction(tx1, 2n, key), {
+    message: v.error_chain1_tx_signed_for_chain2,
+  });
+});
+
+Deno.test("encodeRawTransaction() matches go-ethereum encodings", () => {
+  for (const name of ["eip2718_encode", "legacy_encode"]) {
+    const v = GETH[name];
+    const t = v.tx;
+    const tx = {
+      ...buildTransaction(emptySendTxArgs()),
+      type: t.type,
+      chainId: BigInt(t.chainId ?? 0),
+      nonce: BigInt(t.nonce),
+      to: fromHex(t.to),
+      value: BigInt(t.value),
+      gas: BigInt(t.gas),
+      gasPrice: BigInt(t.gasPrice),
+      data: fromHex(t.data),
+      v: BigInt(v.v),
+      r: BigInt(v.r),
+      s: BigInt(v.s),
+    };
+    strictEqual(encodeBytes(encodeRawTransaction(tx)), v.raw);
+    if (v.signing_hash) {
+      strictEqual(encodeBytes(signingHash(tx, 1n)), v.signing_hash);
+    }
   }
 });
 
