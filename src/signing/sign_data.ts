@@ -10,7 +10,13 @@
 import type { MixedcaseAddress } from "../address.ts";
 import { StaveError } from "../errors.ts";
 import type { JsonValue } from "../json.ts";
-import type { NameValueType, ValidationInfo } from "../ui/ui.ts";
+import type {
+  Metadata,
+  NameValueType,
+  SignDataRequest,
+  ValidationInfo,
+} from "../ui/ui.ts";
+import { to0xHex, toBase64 } from "../_bytes.ts";
 import { buildCliqueSealRequest, cliqueMessage } from "./clique.ts";
 import { CONTENT_TYPES, parseMediaType } from "./content_type.ts";
 import { hashPersonalMessage, personalMessage } from "./eip191.ts";
@@ -196,4 +202,40 @@ export function buildTypedDataRequest(
   } catch (e) {
     asStaveError(e);
   }
+}
+
+/**
+ * The wire form of a data-signing request shown to UIs and rules
+ * (ui-api.md §1.2): `raw_data` in standard base64, `hash` in hex, the
+ * address as the caller wrote it (prefix normalised to `0x`).
+ *
+ * @param parts The built request.
+ * @param meta Request metadata (external-api.md §3).
+ * @returns The `SignDataRequest` object in clef's key order.
+ *
+ * @example Usage
+ * ```ts
+ * import { buildSignDataRequest, signDataRequestJson } from "./sign_data.ts";
+ * import { MixedcaseAddress } from "../address.ts";
+ * import { internalMetadata } from "../ui/ui.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * const addr = new MixedcaseAddress(new Uint8Array(20), "0X" + "00".repeat(20));
+ * const req = signDataRequestJson(buildSignDataRequest("text/plain", addr, "0x"), internalMetadata());
+ * strictEqual(req.address, "0x" + "00".repeat(20));
+ * strictEqual(req.raw_data, "GUV0aGVyZXVtIFNpZ25lZCBNZXNzYWdlOgow");
+ * ```
+ */
+export function signDataRequestJson(
+  parts: SignDataRequestParts,
+  meta: Metadata,
+): SignDataRequest {
+  return {
+    content_type: parts.contentType,
+    address: parts.address.toJSON(),
+    raw_data: toBase64(parts.rawData),
+    messages: parts.messages,
+    call_info: parts.callInfo,
+    hash: to0xHex(parts.hash),
+    meta,
+  };
 }

@@ -7,7 +7,11 @@ import { JsonNumber, type JsonValue, parseJson } from "../json.ts";
 import { encodeHeader } from "./clique.ts";
 import { ecRecover } from "./ecrecover.ts";
 import { TypedDataDecodeError } from "./eip712.ts";
-import { buildSignDataRequest, buildTypedDataRequest } from "./sign_data.ts";
+import {
+  buildSignDataRequest,
+  buildTypedDataRequest,
+  signDataRequestJson,
+} from "./sign_data.ts";
 import { signHash, toEthereumV } from "./signature.ts";
 
 const ADDR = new MixedcaseAddress(
@@ -230,5 +234,28 @@ Deno.test("typed data with a number overflowing a double is refused as Go does",
       message:
         "json: cannot unmarshal number 1e400 into Go struct field TypedData.message of type float64",
     },
+  );
+});
+
+Deno.test("signDataRequestJson() writes clef's SignDataRequest", () => {
+  const meta = {
+    remote: "NA",
+    local: "NA",
+    scheme: "ipc",
+    "User-Agent": "",
+    Origin: "",
+  };
+  const r = signDataRequestJson(
+    buildSignDataRequest("text/plain", ADDR, hexOf("hello world")),
+    meta,
+  );
+  strictEqual(
+    JSON.stringify(r),
+    '{"content_type":"text/plain","address":"0x9160DC9105f7De5dC5E7f3d97ef11DA47269BdA6",' +
+      '"raw_data":"GUV0aGVyZXVtIFNpZ25lZCBNZXNzYWdlOgoxMWhlbGxvIHdvcmxk",' +
+      '"messages":[{"name":"message","value":"\\u0019Ethereum Signed Message:\\n11hello world","type":"text/plain"}],' +
+      '"call_info":null,' +
+      '"hash":"0xd9eba16ed0ecae432b71fe008c98cc872bb4cc214d3220a36f365326cf807d68",' +
+      '"meta":{"remote":"NA","local":"NA","scheme":"ipc","User-Agent":"","Origin":""}}',
   );
 });
