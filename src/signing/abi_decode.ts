@@ -26,6 +26,7 @@ export const MAX_ABI_DEPTH = 32;
  * client sees JSON-RPC -32603 `method handler crashed`.
  */
 export class SelectorPanicError extends StaveError {
+  /** Creates the error with clef's crash text. */
   constructor() {
     super("method handler crashed", { code: -32603 });
   }
@@ -132,8 +133,11 @@ function parseType(s: string, depth: number): [Parsed, string] {
 
 /** go-ethereum `abi.ArgumentMarshaling` as built from a selector. */
 export interface ArgumentMarshaling {
+  /** Generated name `name<i>`. */
   name: string;
+  /** ABI type text (`tuple`/`tuple[]` for tuples). */
   type: string;
+  /** Tuple components, null for elementary types. */
   components: ArgumentMarshaling[] | null;
 }
 
@@ -153,7 +157,9 @@ function assembleArgs(args: Parsed[]): ArgumentMarshaling[] {
 
 /** A parsed selector: function name and its fake ABI arguments. */
 export interface ParsedSelector {
+  /** Function name. */
   name: string;
+  /** Arguments. */
   inputs: ArgumentMarshaling[];
 }
 

@@ -104,6 +104,11 @@ export class FourByteDb {
   readonly #custom: Map<string, string>;
   readonly #onCustomChange?: (json: string) => void;
 
+  /**
+   * Creates the database.
+   *
+   * @param options Embedded/custom entries and the change callback.
+   */
   constructor(options: FourByteDbOptions = {}) {
     this.#embedded = new Map(options.embedded ?? EMBEDDED_SELECTORS);
     this.#custom = new Map(options.custom ?? []);

@@ -40,6 +40,11 @@ export const HexError = {
 
 /** Thrown with a bare hexutil message (hexutil.Decode & co., no JSON). */
 export class HexDecodeError extends TypeError {
+  /**
+   * Creates the error.
+   *
+   * @param message One of {@linkcode HexError}'s texts.
+   */
   constructor(message: string) {
     super(message);
     this.name = "HexDecodeError";
@@ -58,6 +63,13 @@ export class UnmarshalTypeError extends TypeError {
   /** The struct/field context, when known. */
   readonly context?: FieldContext;
 
+  /**
+   * Creates the error with Go's message.
+   *
+   * @param value The `<value>` detail.
+   * @param goType The Go type name.
+   * @param context Struct field, when known.
+   */
   constructor(value: string, goType: string, context?: FieldContext) {
     super(
       context

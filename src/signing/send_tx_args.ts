@@ -74,24 +74,41 @@ export interface SetCodeAuthorization {
  * original spelling.
  */
 export interface SendTxArgs {
+  /** Sender (`from`); zero address with empty original when absent. */
   from: MixedcaseAddress;
+  /** Recipient; absent = contract creation. */
   to?: MixedcaseAddress;
+  /** Gas limit (`gas`, 0 when absent). */
   gas: bigint;
+  /** Legacy/EIP-2930 gas price. */
   gasPrice?: bigint;
+  /** EIP-1559 fee cap (its presence selects type 2). */
   maxFeePerGas?: bigint;
+  /** EIP-1559 tip cap. */
   maxPriorityFeePerGas?: bigint;
+  /** Wei transferred (0 when absent). */
   value: bigint;
+  /** Sender nonce (0 when absent). */
   nonce: bigint;
+  /** Calldata under the legacy name `data`. */
   data?: Uint8Array;
+  /** Calldata under the newer name `input` (preferred). */
   input?: Uint8Array;
+  /** EIP-2930 access list (present, even empty, selects type 1). */
   accessList?: AccessTuple[];
+  /** Chain id the caller expects (checked against the signer's). */
   chainId?: bigint;
+  /** EIP-4844 blob fee cap. */
   maxFeePerBlobGas?: bigint;
+  /** EIP-4844 versioned hashes (present, even empty, selects type 3). */
   blobVersionedHashes?: Uint8Array[];
   /** Sidecar version wanted when proofs are computed (0 or 1; 0–255 accepted). */
   blobVersion: number;
+  /** Blob sidecar: 131072-byte blobs. */
   blobs?: Uint8Array[];
+  /** Blob sidecar: 48-byte KZG commitments. */
   commitments?: Uint8Array[];
+  /** Blob sidecar: 48-byte KZG blob or cell proofs. */
   proofs?: Uint8Array[];
   /** stave extension: present (even empty) selects a type-4 transaction. */
   authorizationList?: SetCodeAuthorization[];

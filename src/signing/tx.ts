@@ -31,9 +31,13 @@ export type TxType = 0 | 1 | 2 | 3 | 4;
 
 /** A blob sidecar: version 0 (one proof per blob) or 1 (128 cell proofs). */
 export interface BlobSidecar {
+  /** 0: one blob proof per blob; 1: 128 cell proofs per blob. */
   version: 0 | 1;
+  /** The blobs. */
   blobs: Uint8Array[];
+  /** One commitment per blob. */
   commitments: Uint8Array[];
+  /** The proofs. */
   proofs: Uint8Array[];
 }
 
@@ -42,22 +46,35 @@ export interface BlobSidecar {
  * not use are 0/empty and ignored by the encoders.
  */
 export interface UnsignedTransaction {
+  /** Transaction type. */
   type: TxType;
   /** The request's chainId (0 when absent); replaced by C when signing. */
   chainId: bigint;
+  /** Sender nonce. */
   nonce: bigint;
+  /** Gas price (types 0 and 1). */
   gasPrice: bigint;
+  /** Tip cap (types 2–4). */
   maxPriorityFeePerGas: bigint;
+  /** Fee cap (types 2–4). */
   maxFeePerGas: bigint;
+  /** Gas limit. */
   gas: bigint;
   /** Recipient; undefined = contract creation (types 0–2 only). */
   to?: Uint8Array;
+  /** Wei transferred. */
   value: bigint;
+  /** Calldata. */
   data: Uint8Array;
+  /** Access list (types 1–4). */
   accessList: AccessTuple[];
+  /** Blob fee cap (type 3). */
   maxFeePerBlobGas: bigint;
+  /** Blob hashes (type 3). */
   blobVersionedHashes: Uint8Array[];
+  /** EIP-7702 authorizations (type 4). */
   authorizationList: SetCodeAuthorization[];
+  /** Blob sidecar (type 3, when blobs were given). */
   sidecar?: BlobSidecar;
 }
 
@@ -65,7 +82,9 @@ export interface UnsignedTransaction {
 export interface SignedTransaction extends UnsignedTransaction {
   /** Legacy: recid + 35 + 2C; typed: yParity (0/1). */
   v: bigint;
+  /** Signature r. */
   r: bigint;
+  /** Signature s. */
   s: bigint;
 }
 
@@ -77,6 +96,7 @@ export class TransactionError extends StaveError {}
  * JSON-RPC -32603 `method handler crashed`.
  */
 export class ChainIdPanicError extends StaveError {
+  /** Creates the error with clef's crash text. */
   constructor() {
     super("method handler crashed", { code: -32603 });
   }

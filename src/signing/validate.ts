@@ -15,7 +15,9 @@ import { buildTransaction } from "./tx.ts";
 
 /** One validation message (`{"type","message"}` on the wire). */
 export interface ValidationInfo {
+  /** Severity as clef writes it. */
   type: "WARNING" | "CRITICAL" | "Info";
+  /** The message text. */
   message: string;
 }
 
