@@ -37,6 +37,13 @@ export { GoBigInt, type GoValue } from "./_go_fmt.ts";
 /** Deepest struct/array nesting accepted in a typed-data message. */
 export const MAX_EIP712_DEPTH = 256;
 
+/**
+ * Most characters of type encodings (`encodeType`) hashed for one typed-data
+ * object. Real typed data needs a few KiB; without a cap, many large
+ * mutually referencing types make the work grow with the square of the input.
+ */
+export const MAX_EIP712_TYPE_ENCODING = 16 * 1024 * 1024;
+
 /** One `{name, type}` member of a struct type. */
 export interface TypedDataField {
   /** Member name. */
@@ -673,10 +680,14 @@ class Encoder {
     if (this.#validated !== true) throw this.#validated;
   }
 
+  #typeBudget = MAX_EIP712_TYPE_ENCODING;
+
   typeHash(primaryType: string): Uint8Array {
     let h = this.#typeHashes.get(primaryType);
     if (!h) {
-      h = keccak_256(utf8(encodeType(this.td, primaryType)));
+      const enc = encodeTypeLimited(this.td, primaryType, this.#typeBudget);
+      this.#typeBudget -= enc.length;
+      h = keccak_256(utf8(enc));
       this.#typeHashes.set(primaryType, h);
     }
     return h;
@@ -764,6 +775,14 @@ function own(obj: TypedDataMessage, key: string): GoValue {
  * ```
  */
 export function encodeType(td: TypedData, primaryType: string): string {
+  return encodeTypeLimited(td, primaryType, Infinity);
+}
+
+function encodeTypeLimited(
+  td: TypedData,
+  primaryType: string,
+  limit: number,
+): string {
   const types = td.types;
   const root = baseTypeName(primaryType);
   if (!isStruct(types, root)) return "";
@@ -786,6 +805,11 @@ export function encodeType(td: TypedData, primaryType: string): string {
     const fields = types.get(dep) ?? [];
     out += dep + "(" + fields.map((f) => `${f.type} ${f.name}`).join(",") +
       ")";
+    if (out.length > limit) {
+      throw new RangeError(
+        `typed data type encodings exceed ${MAX_EIP712_TYPE_ENCODING} characters`,
+      );
+    }
   }
   return out;
 }

@@ -14,6 +14,7 @@ import {
   hashTypedData,
   isPrimitiveType,
   MAX_EIP712_DEPTH,
+  MAX_EIP712_TYPE_ENCODING,
   parseTypedInteger,
   type TypedData,
   TypedDataDecodeError,
@@ -533,4 +534,38 @@ Deno.test("hashTypedData() handles huge arrays and deep values in error texts", 
       }/[]interface {} for type uint8`,
     },
   );
+});
+
+Deno.test("hashTypedData() caps the total size of type encodings", () => {
+  // 200 types of 200 fields, each referencing the others: every type
+  // encoding holds all 40,000 fields (~0.5 MB). Hashing one per type would
+  // grow with the square of the input, so the total is capped.
+  const n = 200;
+  const types = Array.from(
+    { length: n },
+    (_, i) =>
+      `"T${i}":[${
+        Array.from(
+          { length: n },
+          (_, j) => `{"name":"f${j}","type":"T${(i + j + 1) % n}[]"}`,
+        ).join(",")
+      }]`,
+  ).join(",");
+  const fields = Array.from(
+    { length: n },
+    (_, i) => `{"name":"t${i}","type":"T${i}"}`,
+  ).join(",");
+  const obj = `{${
+    Array.from({ length: n }, (_, j) => `"f${j}":[]`).join(",")
+  }}`;
+  const all = withTypes(
+    `"M":[${fields}],${types}`,
+    `{${Array.from({ length: n }, (_, i) => `"t${i}":${obj}`).join(",")}}`,
+  );
+  const one = encodeType(all, "T0").length;
+  ok(one > 400_000 && n * one > MAX_EIP712_TYPE_ENCODING);
+  throws(() => hashTypedData(all), {
+    message:
+      `typed data type encodings exceed ${MAX_EIP712_TYPE_ENCODING} characters`,
+  });
 });
