@@ -20,6 +20,12 @@ import { toHex } from "../_bytes.ts";
 export const MAX_SELECTOR_LENGTH = 4096;
 /** Deepest nesting of arrays/tuples accepted in a selector. */
 export const MAX_ABI_DEPTH = 32;
+/**
+ * Most values decoded from one calldata. Offsets may point many elements
+ * at the same data, so nested dynamic arrays could otherwise make decoding
+ * take time exponential in the depth (clef has no limit).
+ */
+export const MAX_ABI_VALUES = 1 << 18;
 
 /**
  * clef panics on a selector without a parameter list (`transfer`); the
@@ -277,6 +283,9 @@ export function newAbiType(
     throw new Error("invalid arg type in abi");
   }
   if (count(t, "[") !== 0) {
+    if (count(t, "[") > MAX_ABI_DEPTH) {
+      throw new Error("abi: type nested too deeply");
+    }
     const i = t.lastIndexOf("[");
     const elem = newAbiType(t.slice(0, i), components);
     const sliced = t.slice(i);
@@ -474,7 +483,11 @@ function forTupleUnpack(elems: AbiType[], out: Uint8Array): AbiValue[] {
   return v;
 }
 
+// Values left to decode in the current verifySelector call.
+let budget = MAX_ABI_VALUES;
+
 function toValue(index: number, t: AbiType, out: Uint8Array): AbiValue {
+  if (--budget < 0) throw new Error("abi: too many values to decode");
   if (index + 32 > out.length) {
     throw new Error(
       `abi: cannot marshal in to go type: length insufficient ${out.length} require ${
@@ -769,6 +782,7 @@ export function verifySelector(
   }
   let values: AbiValue[];
   try {
+    budget = MAX_ABI_VALUES;
     values = forTupleUnpack(m.types, argdata);
   } catch (e) {
     throw new Error(

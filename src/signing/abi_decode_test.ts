@@ -281,3 +281,18 @@ Deno.test("newAbiType() follows go-ethereum's NewType", () => {
   strictEqual(newAbiType("uint8[4][][5]", null).str, "uint8[4][][5]");
   ok(newAbiType("function", null).t === "function");
 });
+
+Deno.test("verifySelector() caps values decoded from shared offsets", () => {
+  // uint256[][]: 2000 outer elements all pointing at one 2000-element array.
+  const n = 2000;
+  const hex = toHexStr(selectorId("f(uint256[][])")) + W("20") +
+    W(n.toString(16)) +
+    W((n * 32).toString(16)).repeat(n) + W(n.toString(16)) + W("0").repeat(n);
+  throws(() => verifySelector("f(uint256[][])", fromHex(hex)), {
+    message:
+      'signature "function f(uint256[][] name0) returns()" matches, but arguments mismatch: abi: too many values to decode',
+  });
+  throws(() => newAbiType("uint8" + "[]".repeat(33), null), {
+    message: "abi: type nested too deeply",
+  });
+});

@@ -43,6 +43,11 @@ export const KZG_POINT_SIZE = 48;
  * list entries, authorizations). 128 cell proofs × 64 blobs fits.
  */
 export const MAX_TX_LIST_LENGTH = 8192;
+/**
+ * Cap on the number of blobs in a request (KZG work is ~0.2 s per blob;
+ * mainnet allows far fewer per transaction). clef has no limit.
+ */
+export const MAX_BLOBS = 64;
 
 /** One EIP-2930 access list entry. */
 export interface AccessTuple {
@@ -196,10 +201,9 @@ class Saved {
 }
 
 function checkListLength(list: JsonValue[], what: string) {
-  if (list.length > MAX_TX_LIST_LENGTH) {
-    throw new RangeError(
-      `too many ${what} entries (${list.length} > ${MAX_TX_LIST_LENGTH})`,
-    );
+  const max = what === "blobs" ? MAX_BLOBS : MAX_TX_LIST_LENGTH;
+  if (list.length > max) {
+    throw new RangeError(`too many ${what} entries (${list.length} > ${max})`);
   }
 }
 
@@ -351,7 +355,7 @@ function decodeUint8(
  * `missing required field 'address' for AccessTuple`, ...).
  * @throws {RangeError} for fixed-size hex of the wrong length
  * (`hex string has length 4, want 40 for common.Address`) and lists over
- * {@linkcode MAX_TX_LIST_LENGTH}.
+ * {@linkcode MAX_TX_LIST_LENGTH} ({@linkcode MAX_BLOBS} for blobs).
  *
  * @example Usage
  * ```ts

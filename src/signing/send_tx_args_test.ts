@@ -172,3 +172,17 @@ Deno.test("sendTxArgsToJson() round-trips through decodeSendTxArgs()", () => {
   c.data![0] = 9;
   strictEqual(a.data![0], 1);
 });
+
+Deno.test("decodeSendTxArgs() caps list lengths", () => {
+  const blob = `"0x${"00".repeat(131072)}"`;
+  throws(() => d(`{"blobs":[${Array(65).fill(blob).join(",")}]}`), {
+    message: "too many blobs entries (65 > 64)",
+  });
+  throws(
+    () =>
+      d(`{"blobVersionedHashes":[${Array(8193).fill(`"${H}"`).join(",")}]}`),
+    {
+      message: "too many blobVersionedHashes entries (8193 > 8192)",
+    },
+  );
+});
