@@ -1,5 +1,6 @@
 import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import { keccak_256 } from "@noble/hashes/sha3.js";
+import { verifyTypedData } from "ethers";
 import { MixedcaseAddress } from "../address.ts";
 import { fromHex, to0xHex, toBase64, toHex, utf8 } from "../_bytes.ts";
 import { StaveError } from "../errors.ts";
@@ -257,5 +258,19 @@ Deno.test("signDataRequestJson() writes clef's SignDataRequest", () => {
       '"call_info":null,' +
       '"hash":"0xd9eba16ed0ecae432b71fe008c98cc872bb4cc214d3220a36f365326cf807d68",' +
       '"meta":{"remote":"NA","local":"NA","scheme":"ipc","User-Agent":"","Origin":""}}',
+  );
+});
+
+Deno.test("a data/typed signature verifies with ethers' verifyTypedData", () => {
+  const text = Deno.readTextFileSync(
+    new URL("eip712/inline/mail_standard.json", testdata),
+  );
+  const r = buildSignDataRequest("data/typed", ADDR, hexOf(text));
+  const sig = toEthereumV(signHash(r.hash, KEY));
+  const v = JSON.parse(text);
+  delete v.types.EIP712Domain;
+  strictEqual(
+    verifyTypedData(v.domain, v.types, v.message, to0xHex(sig)),
+    ADDR.original,
   );
 });
