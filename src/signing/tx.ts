@@ -24,8 +24,6 @@ import type {
 } from "./send_tx_args.ts";
 import { signHash } from "./signature.ts";
 
-export { encodeRlp, quantityBytes, type RlpItem };
-
 /** Transaction types stave signs (0 legacy … 4 set-code). */
 export type TxType = 0 | 1 | 2 | 3 | 4;
 
