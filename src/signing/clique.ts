@@ -371,8 +371,8 @@ export function buildCliqueSealRequest(rlp: Uint8Array): CliqueSealRequest {
   if (count > MANDATORY_FIELDS + 1) {
     // clef's encodeSigHeader panics on these; Clique stops at London.
     throw new HandlerCrashError(
-      `clique cannot seal a header with ${FIELDS[MANDATORY_FIELDS + 1][0]} ` +
-        "(Shanghai or later fields)",
+      "clique does not support Shanghai or later headers: refusing to seal " +
+        "a header with withdrawalsHash (and later fields)",
     );
   }
   const rawData = encodeFields(header, count, decoded.extra);

@@ -144,7 +144,8 @@ Deno.test("buildCliqueSealRequest() refuses Shanghai and later headers", () => {
     ok(e instanceof HandlerCrashError && e instanceof StaveError);
     strictEqual(e.code, -32603);
     strictEqual(e.message, "method handler crashed");
-    ok(String((e.cause as Error).message).includes("withdrawalsHash"));
+    ok(e.reason.includes("withdrawalsHash"));
+    strictEqual((e.cause as Error).message, e.reason);
   }
   deepStrictEqual(encodeHeader(shanghai), ethersRlp(shanghai, 17));
 });

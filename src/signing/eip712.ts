@@ -115,6 +115,8 @@ export class TypedDataDecodeError extends TypeError {
 
 /** clef panicked here; the RPC layer answers -32603 `method handler crashed`. */
 export class HandlerCrashError extends StaveError {
+  /** Why clef would have crashed (for logs; the wire text stays clef's). */
+  readonly reason: string;
   /**
    * Creates the error.
    *
@@ -122,6 +124,7 @@ export class HandlerCrashError extends StaveError {
    */
   constructor(reason: string) {
     super("method handler crashed", { code: -32603, cause: new Error(reason) });
+    this.reason = reason;
   }
 }
 
