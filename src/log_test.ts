@@ -1,0 +1,92 @@
+import { ok, strictEqual } from "node:assert/strict";
+import { formatLogValue, Logger, LogLevel } from "./log.ts";
+
+const when = new Date(2026, 0, 2, 3, 4, 5, 60);
+
+function capture(
+  opts: { level?: number; journald?: boolean; color?: boolean } = {},
+) {
+  const lines: string[] = [];
+  const log = new Logger({
+    ...opts,
+    sink: (l) => lines.push(l),
+    now: () => when,
+  });
+  return { log, lines };
+}
+
+Deno.test("Logger pads the message to 40 columns only when key/value pairs follow", () => {
+  const { log, lines } = capture();
+  log.info("Ruleset attestation updated", { sha256: "ab" });
+  log.warn("Please remember your password!");
+  log.error("x".repeat(45), { k: 1 });
+  strictEqual(
+    lines[0],
+    "INFO [01-02|03:04:05.060] Ruleset attestation updated              sha256=ab\n",
+  );
+  strictEqual(lines[0].indexOf(" sha256="), 26 + 40);
+  strictEqual(
+    lines[1],
+    "WARN [01-02|03:04:05.060] Please remember your password!\n",
+  );
+  strictEqual(lines[2], `ERROR[01-02|03:04:05.060] ${"x".repeat(45)} k=1\n`);
+});
+
+Deno.test("Logger filters by --loglevel (0 crit … 5 trace; above 5 is trace)", () => {
+  for (
+    const [level, want] of [[0, 1], [1, 2], [2, 3], [3, 4], [4, 5], [5, 6], [
+      9,
+      6,
+    ]]
+  ) {
+    const { log, lines } = capture({ level });
+    log.crit("c");
+    log.error("e");
+    log.warn("w");
+    log.info("i");
+    log.debug("d");
+    log.trace("t");
+    strictEqual(lines.length, want, `level ${level}`);
+  }
+  const { log } = capture({ level: 3 });
+  strictEqual(log.enabled(LogLevel.Info), true);
+  strictEqual(log.enabled(LogLevel.Debug), false);
+});
+
+Deno.test("Logger labels every level with five characters", () => {
+  const { log, lines } = capture({ level: 5 });
+  log.crit("m");
+  log.debug("m");
+  log.trace("m");
+  strictEqual(lines[0].slice(0, 6), "CRIT [");
+  strictEqual(lines[1].slice(0, 6), "DEBUG[");
+  strictEqual(lines[2].slice(0, 6), "TRACE[");
+});
+
+Deno.test("Logger prefixes journald priorities and can colour", () => {
+  const j = capture({ level: 5, journald: true });
+  j.log.error("e");
+  j.log.warn("w");
+  j.log.info("i");
+  j.log.debug("d");
+  strictEqual(j.lines.map((l) => l.slice(0, 3)).join(""), "<3><4><6><7>");
+  const c = capture({ color: true });
+  c.log.info("m", { k: "v" });
+  ok(c.lines[0].startsWith("\x1b[32mINFO \x1b[0m["));
+  ok(c.lines[0].includes("\x1b[32mk\x1b[0m=v"));
+});
+
+Deno.test("formatLogValue() quotes as geth's terminal format", () => {
+  strictEqual(formatLogValue("plain"), "plain");
+  strictEqual(formatLogValue("/tmp/a b"), '"/tmp/a b"');
+  strictEqual(formatLogValue("a=b"), '"a=b"');
+  strictEqual(formatLogValue('say "hi"'), '"say \\"hi\\""');
+  strictEqual(formatLogValue("tab\there"), '"tab\\there"');
+  strictEqual(formatLogValue("caf\u00e9"), '"caf\u00e9"');
+  strictEqual(formatLogValue(""), "");
+  strictEqual(formatLogValue(null), "<nil>");
+  strictEqual(formatLogValue(undefined), "<nil>");
+  strictEqual(formatLogValue(12n), "12");
+  strictEqual(formatLogValue(false), "false");
+  strictEqual(formatLogValue(new Error("boom now")), '"boom now"');
+});
