@@ -768,6 +768,7 @@ export class JsonStreamDecoder {
     let start = this.#inValue ? 0 : -1;
     const emit = (end: number) => {
       const piece = chunk.subarray(start, end);
+      if (this.#partBytes + piece.length > this.#maxBytes) tooLarge();
       let bytes = piece;
       if (this.#parts.length > 0) {
         bytes = new Uint8Array(this.#partBytes + piece.length);
@@ -792,6 +793,10 @@ export class JsonStreamDecoder {
       throw e;
     };
     const bad = (c: number, context: string) => fail(syntaxAt(c, context));
+    const tooLarge = () =>
+      fail(
+        new RangeError(`message too large: exceeds ${this.#maxBytes} bytes`),
+      );
     let i = 0;
     const n = chunk.length;
     while (i < n) {
@@ -1042,11 +1047,7 @@ export class JsonStreamDecoder {
       this.#parts.push(rest);
       this.#partBytes += rest.length;
     }
-    if (this.#partBytes > this.#maxBytes) {
-      fail(
-        new RangeError(`message too large: exceeds ${this.#maxBytes} bytes`),
-      );
-    }
+    if (this.#partBytes > this.#maxBytes) tooLarge();
     return out;
   }
 
