@@ -103,3 +103,11 @@ Deno.test("parseCustomDatabase() gives Go's errors", () => {
     [["__proto__", "x()"]],
   );
 });
+
+Deno.test("EMBEDDED_SELECTORS is what scripts/gen_fourbyte.ts generates", async () => {
+  const { buildTable } = await import("../../scripts/gen_fourbyte.ts");
+  deepStrictEqual(
+    EMBEDDED_SELECTORS.map(([id, text]) => [id, text]),
+    buildTable(),
+  );
+});
