@@ -37,16 +37,23 @@ export function versionText(): string {
   return `stave version ${STAVE_VERSION}\ndrop-in replacement for ${CLEF_COMPAT}\n`;
 }
 
-function flagLines(flags: readonly FlagSpec[], env: ArgsEnv): string {
-  const heads = flags.map((f) =>
-    `--${f.name}${f.type === "bool" ? "" : " value"}`
-  );
-  const width = Math.max(0, ...heads.map((h) => h.length)) + 2;
-  return flags.map((f, i) => {
+const QUOTED = new Set(["string"]);
+
+function flagLines(
+  flags: readonly FlagSpec[],
+  env: ArgsEnv,
+  extra: [string, string][],
+): string {
+  const rows: [string, string][] = flags.map((f) => {
     const d = defaultText(f.name, env);
-    const def = d === undefined ? "" : ` (default: ${JSON.stringify(d)})`;
-    return `   ${heads[i].padEnd(width)}${f.usage}${def}\n`;
-  }).join("");
+    const shown = d === undefined
+      ? ""
+      : ` (default: ${QUOTED.has(f.type) ? JSON.stringify(d) : d})`;
+    return [`--${f.name}${f.type === "bool" ? "" : " value"}`, f.usage + shown];
+  });
+  rows.push(...extra);
+  const width = Math.max(0, ...rows.map(([h]) => h.length)) + 2;
+  return rows.map(([h, u]) => `   ${h.padEnd(width)}${u}\n`).join("");
 }
 
 /**
@@ -66,9 +73,10 @@ export function appHelp(env: ArgsEnv): string {
   s += `   ${
     "help, h".padEnd(width)
   }Shows a list of commands or help for one command\n`;
-  s += "\nGLOBAL OPTIONS:\n" + flagLines(GLOBAL_FLAGS, env);
-  s += `   ${"--help, -h".padEnd(20)}show help\n`;
-  s += `   ${"--version, -v".padEnd(20)}print the version\n`;
+  s += "\nGLOBAL OPTIONS:\n" + flagLines(GLOBAL_FLAGS, env, [
+    ["--help, -h", "show help"],
+    ["--version, -v", "print the version"],
+  ]);
   s += "\nWithout a command, stave runs the signer daemon.\n";
   return s;
 }
@@ -89,7 +97,6 @@ export function commandHelp(spec: CommandSpec, env: ArgsEnv): string {
     }\n\n` +
     "OPTIONS:\n";
   const flags = spec.flags.map((n) => GLOBAL_FLAGS.find((f) => f.name === n)!);
-  s += flagLines(flags, env);
-  s += `   ${"--help, -h".padEnd(20)}show help\n`;
+  s += flagLines(flags, env, [["--help, -h", "show help"]]);
   return s;
 }

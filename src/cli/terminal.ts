@@ -246,7 +246,12 @@ export class StdinTerminal implements Terminal {
 function writeAll(w: { writeSync(p: Uint8Array): number }, text: string) {
   const data = new TextEncoder().encode(text);
   let off = 0;
-  while (off < data.length) off += w.writeSync(data.subarray(off));
+  try {
+    while (off < data.length) off += w.writeSync(data.subarray(off));
+  } catch (err) {
+    // A reader that went away (`stave --help | head`) is not an error.
+    if (!(err instanceof Deno.errors.BrokenPipe)) throw err;
+  }
 }
 
 /**
