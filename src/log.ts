@@ -144,6 +144,8 @@ export class Logger {
   readonly #color: boolean;
 
   /**
+   * Creates the logger.
+   *
    * @param opts Level, sink, clock and output mode.
    */
   constructor(opts: LoggerOptions) {

@@ -336,6 +336,8 @@ export class FlagError extends UsageError {
   /** The command whose flags were being parsed, `null` for the globals. */
   readonly command: string | null;
   /**
+   * Creates the error.
+   *
    * @param message Go's text, e.g. `flag provided but not defined: -x`.
    * @param command Whose usage to print.
    */

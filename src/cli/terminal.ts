@@ -78,6 +78,8 @@ export class StdinTerminal implements Terminal {
   #lock: Promise<unknown> = Promise.resolve();
 
   /**
+   * Creates the terminal; nothing is read until a caller asks.
+   *
    * @param io The byte source, output and terminal controls.
    */
   constructor(io: TerminalIo) {
