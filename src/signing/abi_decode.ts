@@ -12,7 +12,7 @@
  * @module
  */
 import { keccak_256 } from "@noble/hashes/sha3.js";
-import { StaveError } from "../errors.ts";
+import { HandlerCrashError } from "./eip712.ts";
 import { toChecksumAddress } from "../address.ts";
 import { toHex } from "../_bytes.ts";
 
@@ -31,10 +31,10 @@ export const MAX_ABI_VALUES = 1 << 18;
  * clef panics on a selector without a parameter list (`transfer`); the
  * client sees JSON-RPC -32603 `method handler crashed`.
  */
-export class SelectorPanicError extends StaveError {
+export class SelectorPanicError extends HandlerCrashError {
   /** Creates the error with clef's crash text. */
   constructor() {
-    super("method handler crashed", { code: -32603 });
+    super("selector without parameter list: index out of range [0]");
   }
 }
 

@@ -14,6 +14,7 @@
  */
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { StaveError } from "../errors.ts";
+import { HandlerCrashError } from "./eip712.ts";
 import { encodeRlp, quantityBytes, type RlpItem } from "./_rlp.ts";
 import { authorizationRlpItem } from "./authorization.ts";
 import { CELL_PROOFS_PER_BLOB, processBlobSidecar } from "./blob.ts";
@@ -93,10 +94,14 @@ export class TransactionError extends StaveError {}
  * A non-positive chain id makes clef's signer panic; the client sees
  * JSON-RPC -32603 `method handler crashed`.
  */
-export class ChainIdPanicError extends StaveError {
-  /** Creates the error with clef's crash text. */
-  constructor() {
-    super("method handler crashed", { code: -32603 });
+export class ChainIdPanicError extends HandlerCrashError {
+  /**
+   * Creates the error.
+   *
+   * @param chainId The configured chain id.
+   */
+  constructor(chainId: bigint) {
+    super(`invalid chainID ${chainId}`);
   }
 }
 
@@ -263,7 +268,7 @@ function typed(type: number, body: Uint8Array): Uint8Array {
 }
 
 function checkChainId(chainId: bigint): void {
-  if (chainId <= 0n) throw new ChainIdPanicError();
+  if (chainId <= 0n) throw new ChainIdPanicError(chainId);
 }
 
 /**
