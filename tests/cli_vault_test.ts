@@ -505,3 +505,46 @@ Deno.test("stave setpw/delpw/attest refuse a damaged vault file, naming it, and 
     await t.cleanup();
   }
 });
+
+Deno.test("stave --loglevel hides records above the level; the stdio UI moves them to stderr", async () => {
+  const t = await tempDirs();
+  try {
+    await writeSeed(t.configdir, MASTER);
+    const quiet = await runStave(
+      [
+        "--suppress-bootwarn",
+        "attest",
+        "--loglevel",
+        "1",
+        "--configdir",
+        t.configdir,
+        "ab".repeat(32),
+      ],
+      { stdin: lines(MASTER), home: t.home },
+    );
+    strictEqual(quiet.code, 0, quiet.stderr);
+    strictEqual(
+      quiet.stdout,
+      "Decrypt master seed of clef\n!! Unsupported terminal, password will be echoed.\nPassword: \n",
+    );
+    const stdio = await runStave(
+      [
+        "--suppress-bootwarn",
+        "--stdio-ui",
+        "attest",
+        "--configdir",
+        t.configdir,
+        "ab".repeat(32),
+      ],
+      { stdin: lines(MASTER), home: t.home },
+    );
+    strictEqual(stdio.code, 0, stdio.stderr);
+    ok(logLine(stdio.stderr, "Ruleset attestation updated"), stdio.stderr);
+    strictEqual(
+      logLine(stdio.stdout, "Ruleset attestation updated"),
+      undefined,
+    );
+  } finally {
+    await t.cleanup();
+  }
+});
