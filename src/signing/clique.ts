@@ -10,7 +10,7 @@
  */
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { concat, toHex } from "../_bytes.ts";
-import { HandlerCrashError } from "./eip712.ts";
+import { StaveError } from "../errors.ts";
 
 /** Length of the seal appended to a Clique header's extra-data. */
 export const CLIQUE_SEAL_LENGTH = 65;
@@ -343,6 +343,16 @@ export interface CliqueSealRequest {
   blockHash: Uint8Array;
 }
 
+/** A header with fields Clique cannot seal (Shanghai and later). */
+export class CliqueUnsupportedHeaderError extends StaveError {
+  constructor() {
+    super(
+      "clique does not support Shanghai or later headers: refusing to seal " +
+        "a header with withdrawalsHash (and later fields)",
+    );
+  }
+}
+
 /**
  * clef's Clique path: decode the unsealed header geth sends, append room
  * for the seal, and compute `CliqueRLP`/`SealHash` (signing.md §2.1).
@@ -350,8 +360,10 @@ export interface CliqueSealRequest {
  * @param rlp The header without its seal (`clique.CliqueRLP` as geth sends it).
  * @returns The seal request.
  * @throws {SyntaxError} RLP errors.
- * @throws {HandlerCrashError} (-32603 `method handler crashed`) for a header
- * with Shanghai-or-later fields, which Clique cannot seal.
+ * @throws {CliqueUnsupportedHeaderError} for a header with Shanghai-or-later
+ * fields, which Clique cannot seal (clef panicked and answered -32603
+ * `method handler crashed`; stave answers with a clear -32000 error, as
+ * the daemon issue asks).
  *
  * @example Usage
  * ```ts
@@ -370,10 +382,7 @@ export function buildCliqueSealRequest(rlp: Uint8Array): CliqueSealRequest {
   const count = presentFields(header);
   if (count > MANDATORY_FIELDS + 1) {
     // clef's encodeSigHeader panics on these; Clique stops at London.
-    throw new HandlerCrashError(
-      "clique does not support Shanghai or later headers: refusing to seal " +
-        "a header with withdrawalsHash (and later fields)",
-    );
+    throw new CliqueUnsupportedHeaderError();
   }
   const rawData = encodeFields(header, count, decoded.extra);
   return {
