@@ -1,17 +1,63 @@
 /**
- * The signer daemon (`stave` without a command, spec cli.md §4.4).
+ * The signer daemon (`stave` without a command, spec cli.md §4.4), in
+ * clef's start-up order, with stave's changes: fail fast (an unusable
+ * vault or rules file ends the daemon with status 1 and a message that
+ * says what to run), graceful SIGINT/SIGTERM, SIGHUP rules reload,
+ * sd_notify readiness, logs on stderr (journald priorities under systemd).
  *
- * Stub: the daemon helper replaces {@linkcode runDaemon}'s body. Contract
- * with `main.ts`: positional arguments were already rejected
- * (`invalid command: "<arg>"`) and the boot warning was already shown (or
- * printed to stderr with `--stdio-ui`) through the shared terminal
- * (`processTerminal()` in `./terminal.ts`), which the daemon must keep
- * using for every stdin read. The returned number is the exit status.
+ * Contract with `main.ts`: positional arguments were already rejected and
+ * the boot warning was shown through the shared terminal, which the
+ * daemon keeps using for every stdin read.
  *
  * @module
  */
+import { join, resolve } from "node:path";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { toHex } from "../_bytes.ts";
+import { FatalError } from "../errors.ts";
+import { type JsonValue, parseJson } from "../json.ts";
+import { Logger } from "../log.ts";
+import {
+  LIGHT_SCRYPT_N,
+  LIGHT_SCRYPT_P,
+  STANDARD_SCRYPT_N,
+  STANDARD_SCRYPT_P,
+} from "../keystore/kdf.ts";
+import { decryptMasterSeed } from "../vault/master_seed.ts";
+import type { Store } from "../vault/store.ts";
+import { FourByteDb, parseCustomDatabase } from "../signing/fourbyte.ts";
+import { CliUi } from "../ui/cli_ui.ts";
+import { StdioUi } from "../ui/stdio_ui.ts";
+import { withApprovalTimeout } from "../ui/guarded_ui.ts";
+import { runUiSelfTest } from "../ui/ui_test_sequence.ts";
+import type { Ui, UserInputRequest } from "../ui/ui.ts";
+import { RulesEngine, RulesLoadError } from "../rules/engine.ts";
+import {
+  errorText,
+  EXTERNAL_API_VERSION,
+  INTERNAL_API_VERSION,
+  SignerApi,
+} from "../api/external.ts";
+import { createInternalApi } from "../api/internal.ts";
+import { externalMethods } from "../api/rpc_methods.ts";
+import { AuditLogger } from "../api/audit_log.ts";
+import { CliqueGuard } from "../api/clique_guard.ts";
+import { KeyCache, KeyUnlocker } from "../api/key_unlock.ts";
+import { RpcServer } from "../rpc/dispatch.ts";
+import { type IpcServer, startIpcServer } from "../rpc/unix_server.ts";
+import { type HttpServer, startHttpServer } from "../rpc/http_server.ts";
+import { sdNotify } from "../rpc/notify.ts";
+import { JsonStreamDecoder } from "../json.ts";
 import type { GlobalOptions } from "./args.ts";
-import { writeStderr } from "./terminal.ts";
+import { writeFileAtomic } from "./atomic_file.ts";
+import { FsKeyStore } from "./fs_key_dir.ts";
+import {
+  openVault,
+  readMasterSeedFile,
+  readSignerSecretFile,
+  type Vault,
+} from "./fs_vault.ts";
+import { processTerminal, writeStderr, writeStdout } from "./terminal.ts";
 
 /**
  * Every global flag's value (cli.md §1.1 and stave's `--keycache`,
@@ -21,13 +67,554 @@ import { writeStderr } from "./terminal.ts";
  */
 export type DaemonOptions = GlobalOptions;
 
+/** The prompt clef shows for the master password at daemon start. */
+const MASTER_PASSWORD_PROMPT: UserInputRequest = {
+  title: "Master Password",
+  prompt: "Please enter the password to decrypt the master seed",
+  isPassword: true,
+};
+
+/** How long shutdown waits for in-flight requests. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    throw err;
+  }
+}
+
+/** The socket path clef derives from `--ipcpath` and `--configdir`. */
+function ipcEndpoint(opts: DaemonOptions): string {
+  if (opts.ipcPath !== "") return resolve(join(opts.ipcPath, "clef.ipc"));
+  const base = opts.configdir !== ""
+    ? opts.configdir
+    : (Deno.env.get("TMPDIR") ?? "/tmp");
+  return resolve(join(base, "clef.ipc"));
+}
+
+function journaldStderr(): boolean {
+  // systemd sets JOURNAL_STREAM=<dev>:<ino> when stderr goes to the journal.
+  const js = Deno.env.get("JOURNAL_STREAM");
+  if (!js) return false;
+  try {
+    const st = Deno.statSync("/proc/self/fd/2");
+    const [dev, ino] = js.split(":");
+    return String(st.dev) === dev && String(st.ino) === ino;
+  } catch {
+    return true;
+  }
+}
+
 /**
- * Runs the daemon until it is told to stop.
+ * Runs the daemon until SIGINT or SIGTERM.
  *
- * @param _opts The options.
+ * @param opts The options.
  * @returns The exit status.
  */
-export function runDaemon(_opts: DaemonOptions): Promise<number> {
-  writeStderr("daemon not implemented yet\n");
-  return Promise.resolve(1);
+export async function runDaemon(opts: DaemonOptions): Promise<number> {
+  const log = new Logger({
+    level: opts.loglevel,
+    sink: writeStderr,
+    journald: journaldStderr(),
+    color: Deno.stderr.isTerminal() && Deno.env.get("TERM") !== "dumb",
+  });
+  try {
+    return await new Daemon(opts, log).run();
+  } catch (err) {
+    if (err instanceof FatalError) {
+      writeStderr(`Fatal: ${err.message}\n`);
+      return 1;
+    }
+    log.crit("Signer failed", { err: errorText(err) });
+    return 1;
+  }
+}
+
+class Daemon {
+  readonly #o: DaemonOptions;
+  readonly #log: Logger;
+  #vault: Vault | undefined;
+  #rules: RulesEngine | undefined;
+  #rulesHash = "";
+  #cleanup: (() => Promise<void> | void)[] = [];
+
+  constructor(opts: DaemonOptions, log: Logger) {
+    this.#o = opts;
+    this.#log = log;
+  }
+
+  async run(): Promise<number> {
+    const o = this.#o;
+    const log = this.#log;
+    log.info(
+      o.stdioUi
+        ? "Using stdin/stdout as UI-channel"
+        : "Using CLI as UI-channel",
+    );
+
+    // The UI the person (or the parent process) answers.
+    const keystore = new FsKeyStore(o.keystore, {
+      scryptN: o.lightKdf ? LIGHT_SCRYPT_N : STANDARD_SCRYPT_N,
+      scryptP: o.lightKdf ? LIGHT_SCRYPT_P : STANDARD_SCRYPT_P,
+      onSkip: (path, reason) =>
+        log.debug("Failed to decode keystore key", { path, err: reason }),
+    });
+    const listAccounts = async () =>
+      (await keystore.accounts()).map((a) => ({
+        address: a.address,
+        url: a.url,
+      }));
+    let baseUi: Ui;
+    let stdioUi: StdioUi | undefined;
+    if (o.stdioUi) {
+      stdioUi = new StdioUi({ write: (line) => writeStdout(line) }, {
+        logger: log,
+      });
+      baseUi = stdioUi;
+      this.#readStdioUi(stdioUi);
+    } else {
+      const term = processTerminal();
+      baseUi = new CliUi(term, {
+        logger: log,
+        listAccounts,
+        readPassword: (prompt) => term.promptPassword(prompt),
+      });
+    }
+
+    const fourByte = await this.#loadFourByte();
+
+    await this.#openVault(baseUi);
+    const guardedUi = withApprovalTimeout(baseUi, o.approvalTimeoutMs, log);
+    let ui: Ui = guardedUi;
+    if (o.rules !== "") {
+      ui = this.#rules = await this.#loadRules(guardedUi);
+    }
+
+    log.info("Starting signer", {
+      chainid: o.chainId,
+      keystore: keystore.dir,
+      "light-kdf": o.lightKdf,
+      advanced: o.advanced,
+    });
+    if (o.advanced) {
+      log.info("Clef is in advanced mode: will warn instead of reject");
+    }
+    const unlocker = new KeyUnlocker();
+    const api = new SignerApi({
+      ui,
+      keystore,
+      credentials: this.#vault?.credentials,
+      chainId: o.chainId,
+      advanced: o.advanced,
+      fourByte,
+      unlocker,
+      keyCache: o.keyCache ? new KeyCache() : undefined,
+      cliqueGuard: o.cliqueGuard ? this.#cliqueGuard() : undefined,
+      logger: log,
+    });
+    this.#cleanup.push(() => api.close());
+    stdioUi?.serveInternalApi(createInternalApi(api, keystore));
+
+    const audit = await this.#openAuditLog();
+    const rpc = new RpcServer({
+      logger: {
+        served: (method, reqid, durationMs, error) => {
+          if (error) {
+            log.warn(`Served ${method}`, {
+              reqid,
+              duration: `${durationMs.toFixed(3)}ms`,
+              err: error.message,
+            });
+          } else {
+            log.debug(`Served ${method}`, {
+              reqid,
+              duration: `${durationMs.toFixed(3)}ms`,
+            });
+          }
+        },
+        crashed: (method, error) =>
+          log.error("RPC method crashed", { method, err: errorText(error) }),
+      },
+    });
+    const methods = externalMethods(api, audit);
+    for (const [name, spec] of Object.entries(methods)) {
+      rpc.register(name, {
+        params: Array.from(
+          { length: spec.maxArgs },
+          (_, i) => ({ optional: i >= spec.minArgs }),
+        ),
+        handler: (args, ctx) => spec.handler(args as JsonValue[], ctx),
+      });
+    }
+
+    let httpUrl = "n/a";
+    if (o.http) {
+      let http: HttpServer;
+      try {
+        http = await startHttpServer(rpc, {
+          host: o.httpAddr,
+          port: o.httpPort,
+          vhosts: o.httpVhosts.split(",").map((h) => h.trim()).filter((h) =>
+            h !== ""
+          ),
+        });
+      } catch (err) {
+        throw new FatalError(`Could not start RPC api: ${errorText(err)}`);
+      }
+      httpUrl = http.url;
+      log.info("HTTP endpoint opened", { url: httpUrl });
+      this.#cleanup.unshift(async () => {
+        await http.close({ graceMs: SHUTDOWN_GRACE_MS });
+        log.info("HTTP endpoint closed", { url: httpUrl });
+      });
+    }
+    let ipcPath = "n/a";
+    if (!o.ipcDisable) {
+      const path = ipcEndpoint(o);
+      let ipc: IpcServer;
+      try {
+        ipc = await startIpcServer(path, rpc, {
+          log: (m) => log.warn(m),
+        });
+      } catch (err) {
+        throw new FatalError(`Could not start IPC api: ${errorText(err)}`);
+      }
+      ipcPath = path;
+      log.info("IPC endpoint opened", { url: path });
+      this.#cleanup.unshift(async () => {
+        await ipc.close({ graceMs: SHUTDOWN_GRACE_MS });
+        log.info("IPC endpoint closed", { url: path });
+      });
+    }
+
+    if (o.stdioUiTest) {
+      log.info("Performing UI test");
+      const call = (name: string, args: JsonValue[], meta: unknown) =>
+        methods[name].handler(args, { meta: meta as never });
+      runUiSelfTest(ui, {
+        signData: (ct, addr, data, meta) =>
+          call("account_signData", [ct, addr, data], meta),
+        signTypedData: (addr, td, meta) =>
+          call("account_signTypedData", [addr, td], meta),
+        signTransaction: (args, meta) =>
+          call("account_signTransaction", [args as JsonValue], meta),
+        list: (meta) => call("account_list", [], meta),
+        newAccount: (meta) => call("account_new", [], meta),
+      }, { logger: log }).catch((err) =>
+        log.error("UI test failed", { err: errorText(err) })
+      );
+    }
+
+    ui.onSignerStartup({
+      info: {
+        extapi_http: httpUrl,
+        extapi_ipc: ipcPath,
+        extapi_version: EXTERNAL_API_VERSION,
+        intapi_version: INTERNAL_API_VERSION,
+      },
+    });
+    await sdNotify("READY=1");
+
+    const signal = await this.#waitForStop();
+    log.info("Exiting...", { signal });
+    await sdNotify("STOPPING=1");
+    for (const fn of this.#cleanup) {
+      try {
+        await fn();
+      } catch (err) {
+        log.warn("Shutdown step failed", { err: errorText(err) });
+      }
+    }
+    stdioUi?.close();
+    return 0;
+  }
+
+  /** Waits for SIGINT/SIGTERM; SIGHUP reloads the rules meanwhile. */
+  #waitForStop(): Promise<string> {
+    return new Promise((resolveStop) => {
+      const stop = (name: string) => () => {
+        Deno.removeSignalListener("SIGINT", onInt);
+        Deno.removeSignalListener("SIGTERM", onTerm);
+        Deno.removeSignalListener("SIGHUP", onHup);
+        resolveStop(name);
+      };
+      const onInt = stop("interrupt");
+      const onTerm = stop("terminated");
+      const onHup = () => {
+        this.#reloadRules().catch((err) =>
+          this.#log.error("Rules reload failed", { err: errorText(err) })
+        );
+      };
+      Deno.addSignalListener("SIGINT", onInt);
+      Deno.addSignalListener("SIGTERM", onTerm);
+      Deno.addSignalListener("SIGHUP", onHup);
+    });
+  }
+
+  #readStdioUi(ui: StdioUi): void {
+    (async () => {
+      const decoder = new JsonStreamDecoder();
+      const buf = new Uint8Array(64 * 1024);
+      try {
+        for (;;) {
+          const n = await Deno.stdin.read(buf);
+          if (n === null) break;
+          for (const v of decoder.push(buf.subarray(0, n))) {
+            ui.handleIncoming(v);
+          }
+        }
+      } catch (err) {
+        this.#log.error("Reading the UI channel failed", {
+          err: errorText(err),
+        });
+      }
+      this.#log.warn(
+        "UI channel closed (end of input); requests needing the UI are denied",
+      );
+      ui.close();
+    })();
+  }
+
+  async #loadFourByte(): Promise<FourByteDb> {
+    const path = this.#o.fourByteDbCustom;
+    let custom: [string, string][] = [];
+    if (path !== "" && await exists(path)) {
+      try {
+        custom = parseCustomDatabase(parseJson(await Deno.readTextFile(path)));
+      } catch (err) {
+        throw new FatalError(errorText(err));
+      }
+    }
+    const db = new FourByteDb({
+      custom,
+      onCustomChange: (json) => {
+        if (path === "") return;
+        writeFileAtomic(path, json, { mode: 0o600 }).catch((err) =>
+          this.#log.warn("Failed to save custom 4byte database", {
+            file: path,
+            err: errorText(err),
+          })
+        );
+      },
+    });
+    const size = db.size;
+    this.#log.info("Loaded 4byte database", {
+      embeds: size.embedded,
+      locals: size.custom,
+      local: path,
+    });
+    return db;
+  }
+
+  /**
+   * Opens the vault when a seed is configured (`--signersecret`, or
+   * `<configdir>/masterseed.json` exists). stave fails fast where clef
+   * logged "rules disabled" and ran on.
+   */
+  async #openVault(ui: Ui): Promise<void> {
+    const o = this.#o;
+    const seedPath = join(o.configdir, "masterseed.json");
+    if (
+      o.signerSecret === undefined &&
+      !(o.configdir !== "" && await exists(seedPath))
+    ) {
+      this.#log.info("No master seed; running without a vault (manual mode)", {
+        path: seedPath,
+      });
+      return;
+    }
+    const fail = (err: unknown): never => {
+      throw new FatalError(
+        `failed to open the vault: ${
+          errorText(err)
+        } (check --signersecret, --configdir and the master password; run 'stave init' to create a master seed)`,
+      );
+    };
+    let seedText: string;
+    let password: string | undefined;
+    try {
+      if (o.signerSecret !== undefined) {
+        const secret = await readSignerSecretFile(o.signerSecret);
+        if (secret.kind === "seed") {
+          this.#log.info(
+            "Reading --signersecret as the encrypted master seed",
+            {
+              file: o.signerSecret,
+            },
+          );
+          seedText = secret.text;
+        } else {
+          this.#log.info("Reading --signersecret as the master password file", {
+            file: o.signerSecret,
+            seed: seedPath,
+          });
+          password = secret.password;
+          seedText = await readMasterSeedFile(seedPath);
+        }
+      } else {
+        seedText = await readMasterSeedFile(seedPath);
+      }
+    } catch (err) {
+      return fail(err);
+    }
+    if (password === undefined) {
+      try {
+        password = (await ui.onInputRequired(MASTER_PASSWORD_PROMPT)).text;
+      } catch (err) {
+        return fail(new Error(`no master password: ${errorText(err)}`));
+      }
+    }
+    let seed: Uint8Array;
+    try {
+      seed = await decryptMasterSeed(seedText, password, {
+        onWarning: (m) => this.#log.warn(m),
+      });
+    } catch (err) {
+      return fail(err);
+    }
+    try {
+      this.#vault = await openVault(o.configdir, seed);
+      this.#log.info("Vault opened", { dir: this.#vault.dir });
+    } catch (err) {
+      fail(err);
+    } finally {
+      seed.fill(0);
+    }
+  }
+
+  async #attestedHash(): Promise<string | undefined> {
+    try {
+      return await this.#vault!.config.get("ruleset_sha256");
+    } catch (err) {
+      throw new FatalError(
+        `cannot read the rules attestation: ${errorText(err)}`,
+      );
+    }
+  }
+
+  /** Reads the rules file and checks its attestation. */
+  async #readAttestedRules(): Promise<{ source: string; hash: string }> {
+    const file = this.#o.rules;
+    if (!this.#vault) {
+      throw new FatalError(
+        `--rules ${file} needs the vault: run 'stave init', then 'stave attest ${file}', and start with the master password (prompt or --signersecret)`,
+      );
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = await Deno.readFile(file);
+    } catch (err) {
+      throw new FatalError(
+        `could not load rules file ${file}: ${errorText(err)}`,
+      );
+    }
+    const hash = toHex(sha256(bytes));
+    const attested = await this.#attestedHash();
+    if (attested !== hash) {
+      throw new FatalError(
+        `rules file ${file} is not attested (sha256 ${hash}, attested ${
+          attested === undefined || attested === "" ? "none" : attested
+        }): run 'stave attest ${hash}' (or 'stave attest ${file}')`,
+      );
+    }
+    return { source: new TextDecoder().decode(bytes), hash };
+  }
+
+  async #loadRules(next: Ui): Promise<RulesEngine> {
+    const { source, hash } = await this.#readAttestedRules();
+    const engine = new RulesEngine(source, next, {
+      store: this.#vault!.jsStorage,
+      timeoutMs: this.#o.rulesTimeoutMs,
+      logger: this.#log,
+      jsConsole: (line) => writeStderr(line + "\n"),
+    });
+    try {
+      await engine.init();
+    } catch (err) {
+      if (err instanceof RulesLoadError) {
+        throw new FatalError(`rules file ${this.#o.rules}: ${err.message}`);
+      }
+      throw err;
+    }
+    this.#rulesHash = hash;
+    this.#cleanup.push(() => engine.close());
+    this.#log.info("Rule engine configured", { file: this.#o.rules });
+    return engine;
+  }
+
+  /** SIGHUP: re-read and re-check the rules; keep the old ones on failure. */
+  async #reloadRules(): Promise<void> {
+    if (!this.#rules) {
+      this.#log.info("SIGHUP ignored: no rules file configured");
+      return;
+    }
+    let next: { source: string; hash: string };
+    try {
+      next = await this.#readAttestedRules();
+    } catch (err) {
+      this.#log.error("Rules reload refused, keeping the current rules", {
+        err: errorText(err),
+      });
+      return;
+    }
+    try {
+      await this.#rules.reload(next.source);
+    } catch (err) {
+      this.#log.error("Rules reload refused, keeping the current rules", {
+        err: errorText(err),
+      });
+      return;
+    }
+    this.#rulesHash = next.hash;
+    this.#log.info("Rules reloaded", {
+      file: this.#o.rules,
+      sha256: next.hash,
+    });
+  }
+
+  #cliqueGuard(): CliqueGuard {
+    if (!this.#vault) {
+      throw new FatalError(
+        "--clique-guard keeps its state in the vault: run 'stave init' and start with the master password",
+      );
+    }
+    const store: Store = this.#vault.config;
+    return new CliqueGuard(store);
+  }
+
+  async #openAuditLog(): Promise<AuditLogger | undefined> {
+    const path = this.#o.auditLog;
+    if (path === "") return undefined;
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(path, {
+        create: true,
+        append: true,
+        write: true,
+        mode: 0o600,
+      });
+    } catch (err) {
+      throw new FatalError(errorText(err));
+    }
+    const enc = new TextEncoder();
+    let tail: Promise<void> = Promise.resolve();
+    const audit = new AuditLogger((line) => {
+      // Lines are appended one after another, never interleaved.
+      const write = async () => {
+        const bytes = enc.encode(line);
+        let off = 0;
+        while (off < bytes.length) off += await file.write(bytes.subarray(off));
+      };
+      tail = tail.then(write, write);
+      return tail;
+    });
+    this.#cleanup.push(() => file.close());
+    await audit.configured(path);
+    this.#log.info("Audit logs configured", { file: path });
+    return audit;
+  }
 }
