@@ -1,0 +1,357 @@
+/**
+ * The HTTP endpoint (`--http`), with clef's handler stack (external-api.md
+ * §1.2; go-ethereum `node/rpcstack.go`, `rpc/http.go`): virtual-host check,
+ * no CORS, then geth's `ServeHTTP` rules — health `GET`, 405, 413, 415,
+ * one JSON value per body read through a 5 MiB limit, 200 with an empty
+ * body when there is nothing to answer, `parse error` for bad JSON, and a
+ * 29.9 s deadline per call (-32002 `request timed out`).
+ *
+ * Differences that cannot be avoided with `Deno.serve`: the request
+ * protocol is always reported as `HTTP/1.1`; Go's connection-level
+ * timeouts are replaced by a 30 s body read timeout (answered -32700
+ * `read timeout`, as geth's `messageForReadError`); response compression is
+ * `Deno.serve`'s own (gzip or brotli by `Accept-Encoding`, which Go clients
+ * handle like geth's gzip).
+ *
+ * @module
+ */
+import { JsonStreamDecoder } from "../json.ts";
+import { parseMediaType } from "../signing/content_type.ts";
+import type { Metadata } from "../ui/ui.ts";
+import { HTTP_REQUEST_TIMEOUT_MS, type RpcServer } from "./dispatch.ts";
+
+/** geth's `defaultBodyLimit`: 5 MiB. */
+export const HTTP_BODY_LIMIT = 5 * 1024 * 1024;
+/** Time allowed to read a request body (Go's `ReadTimeout`: 30 s). */
+export const HTTP_READ_TIMEOUT_MS = 30_000;
+/** `--http.addr` / `--http.port` defaults. */
+export const DEFAULT_HTTP_HOST = "localhost";
+export const DEFAULT_HTTP_PORT = 8550;
+
+const ACCEPTED_CONTENT_TYPES = [
+  "application/json",
+  "application/json-rpc",
+  "application/jsonrequest",
+];
+
+/** Options for {@linkcode startHttpServer}. */
+export interface HttpServerOptions {
+  /** Listen host (`--http.addr`, default `localhost`). */
+  host?: string;
+  /** Listen port (`--http.port`, default 8550; 0 picks a free port). */
+  port?: number;
+  /** `--http.vhosts` (default `["localhost"]`; `*` allows any). */
+  vhosts?: string[];
+  /** Body limit in bytes (default {@linkcode HTTP_BODY_LIMIT}). */
+  bodyLimit?: number;
+  /** Per-call deadline (default {@linkcode HTTP_REQUEST_TIMEOUT_MS}). */
+  requestTimeoutMs?: number;
+  /** Body read deadline (default {@linkcode HTTP_READ_TIMEOUT_MS}). */
+  readTimeoutMs?: number;
+  /** Batch limits passed to the dispatcher (defaults: geth's). */
+  batchItemLimit?: number;
+  batchResponseMaxSize?: number;
+}
+
+/** A running HTTP endpoint. */
+export interface HttpServer {
+  /** The actual listen address as Go prints it, e.g. `127.0.0.1:8550`. */
+  readonly addr: string;
+  /** `http://<addr>/` (clef's `extapi_http`). */
+  readonly url: string;
+  /**
+   * Stops accepting and waits up to `graceMs` (default 10 s) for requests
+   * in flight (each ends by its 29.9 s deadline at the latest).
+   */
+  close(opts?: { graceMs?: number }): Promise<void>;
+}
+
+/** Go's `net.JoinHostPort`. */
+function joinHostPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** Go's `net.SplitHostPort` host part, or undefined on error. */
+function splitHost(hostport: string): string | undefined {
+  if (hostport.startsWith("[")) {
+    const end = hostport.indexOf("]");
+    if (end < 0 || hostport[end + 1] !== ":") return undefined;
+    const host = hostport.slice(1, end);
+    if (hostport.slice(end + 2).includes(":")) return undefined;
+    return host;
+  }
+  const i = hostport.lastIndexOf(":");
+  if (i < 0 || hostport.indexOf(":") !== i) return undefined;
+  if (hostport.slice(0, i).includes("[") || hostport.includes("]")) {
+    return undefined;
+  }
+  return hostport.slice(0, i);
+}
+
+/** Go's `net.ParseIP(s) != nil` (no zones, no leading zeros in IPv4). */
+function isIp(s: string): boolean {
+  if (
+    /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/
+      .test(s)
+  ) {
+    return true;
+  }
+  if (!s.includes(":") || !/^[0-9a-fA-F:.]+$/.test(s)) return false;
+  try {
+    new URL(`http://[${s}]/`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * geth's `virtualHostHandler` decision for a `Host` header value.
+ *
+ * @param host The `Host` header (may be empty).
+ * @param vhosts Allowed names, lowercased.
+ * @returns Whether the request may proceed.
+ */
+export function isAllowedHost(host: string, vhosts: Set<string>): boolean {
+  if (host === "") return true;
+  const name = (splitHost(host) ?? host).toLowerCase();
+  if (isIp(name)) return true;
+  return vhosts.has("*") || vhosts.has(name);
+}
+
+/** Go's `http.Error`. The unread body is dropped. */
+function httpError(
+  message: string,
+  status: number,
+  req?: Request,
+): Response {
+  req?.body?.cancel().catch(() => {});
+  return new Response(message + "\n", {
+    status,
+    headers: {
+      "content-type": "text/plain; charset=utf-8",
+      "x-content-type-options": "nosniff",
+    },
+  });
+}
+
+function jsonResponse(body: string | null): Response {
+  return new Response(body, {
+    status: 200,
+    headers: { "content-type": "application/json" },
+  });
+}
+
+type BodyResult =
+  | { kind: "value"; text: string }
+  | { kind: "empty" }
+  | { kind: "error"; message: string };
+
+/**
+ * Reads the first JSON value of the body through the limit, as geth's
+ * `json.Decoder` over `io.LimitReader`: bytes after the first value are
+ * ignored, a value cut by the limit or the end is a parse error.
+ */
+async function readFirstValue(
+  body: ReadableStream<Uint8Array> | null,
+  limit: number,
+  readTimeoutMs: number,
+): Promise<BodyResult> {
+  if (body === null) return { kind: "empty" };
+  const reader = body.getReader();
+  const decoder = new JsonStreamDecoder({ maxValueBytes: limit + 1 });
+  let total = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), readTimeoutMs);
+  });
+  try {
+    for (;;) {
+      const r = await Promise.race([reader.read(), timedOut]);
+      if (r === "timeout") return { kind: "error", message: "read timeout" };
+      let chunk = r.value;
+      const atEnd = r.done || chunk === undefined;
+      if (!atEnd) {
+        let cut = false;
+        if (total + chunk!.length > limit) {
+          chunk = chunk!.subarray(0, limit - total);
+          cut = true;
+        }
+        total += chunk!.length;
+        try {
+          const values = decoder.push(chunk!);
+          if (values.length > 0) return { kind: "value", text: values[0] };
+        } catch (e) {
+          const values = (e as Error & { values?: string[] }).values ?? [];
+          if (values.length > 0) return { kind: "value", text: values[0] };
+          return { kind: "error", message: "parse error" };
+        }
+        if (!cut) continue;
+      }
+      const { values, truncated } = decoder.end();
+      if (values.length > 0) return { kind: "value", text: values[0] };
+      return truncated
+        ? { kind: "error", message: "parse error" }
+        : { kind: "empty" };
+    }
+  } catch {
+    return { kind: "error", message: "read error" };
+  } finally {
+    clearTimeout(timer);
+    reader.cancel().catch(() => {});
+  }
+}
+
+/**
+ * Builds the request handler (exported for in-process tests).
+ *
+ * @param rpc The JSON-RPC core.
+ * @param opts Limits and vhosts.
+ * @returns A `Deno.serve` handler.
+ */
+export function httpHandler(
+  rpc: RpcServer,
+  opts: HttpServerOptions = {},
+): Deno.ServeHandler<Deno.NetAddr> {
+  const vhosts = new Set(
+    (opts.vhosts ?? ["localhost"]).map((h) => h.toLowerCase()),
+  );
+  const limit = opts.bodyLimit ?? HTTP_BODY_LIMIT;
+  const readTimeout = opts.readTimeoutMs ?? HTTP_READ_TIMEOUT_MS;
+  return async (req, info) => {
+    const host = req.headers.get("host") ?? "";
+    if (!isAllowedHost(host, vhosts)) {
+      return httpError("invalid host specified", 403, req);
+    }
+    const url = new URL(req.url);
+    const clHeader = req.headers.get("content-length");
+    const contentLength = clHeader !== null
+      ? Number(clHeader)
+      : /chunked/i.test(req.headers.get("transfer-encoding") ?? "")
+      ? -1
+      : 0;
+    if (req.method === "GET" && contentLength === 0 && url.search === "") {
+      return new Response(null, { status: 200 });
+    }
+    if (req.method === "PUT" || req.method === "DELETE") {
+      return httpError("method not allowed", 405, req);
+    }
+    if (contentLength > limit) {
+      return httpError(
+        `content length too large (${contentLength}>${limit})`,
+        413,
+        req,
+      );
+    }
+    if (req.method !== "OPTIONS") {
+      let mt: string | undefined;
+      try {
+        mt = parseMediaType(req.headers.get("content-type") ?? "");
+      } catch {
+        mt = undefined;
+      }
+      if (mt === undefined || !ACCEPTED_CONTENT_TYPES.includes(mt)) {
+        return httpError(
+          "invalid content type, only application/json is supported",
+          415,
+          req,
+        );
+      }
+    }
+    const body = await readFirstValue(req.body, limit, readTimeout);
+    if (body.kind === "empty") return jsonResponse(null);
+    if (body.kind === "error") {
+      return jsonResponse(
+        `{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"${body.message}"}}`,
+      );
+    }
+    const addr = info.remoteAddr;
+    const meta: Metadata = {
+      remote: joinHostPort(addr.hostname, addr.port),
+      local: host === "" ? "NA" : host,
+      scheme: "HTTP/1.1",
+      "User-Agent": req.headers.get("user-agent") ?? "",
+      Origin: req.headers.get("origin") ?? "",
+    };
+    const resp = await rpc.handle(body.text, { transport: "http", meta }, {
+      timeoutMs: opts.requestTimeoutMs ?? HTTP_REQUEST_TIMEOUT_MS,
+      batchItemLimit: opts.batchItemLimit,
+      batchResponseMaxSize: opts.batchResponseMaxSize,
+    });
+    return jsonResponse(resp ?? null);
+  };
+}
+
+/**
+ * Starts the HTTP endpoint.
+ *
+ * @param rpc The JSON-RPC core.
+ * @param opts Address, vhosts and limits.
+ * @returns The running server with its actual address.
+ * @throws {Error} `listen tcp <host:port>: bind: address already in use`
+ *   (Go's wording) or the underlying error.
+ *
+ * @example Usage
+ * ```ts ignore
+ * const http = await startHttpServer(rpc, { host: "localhost", port: 8550 });
+ * console.log(http.url); // http://127.0.0.1:8550/
+ * await http.close();
+ * ```
+ */
+export function startHttpServer(
+  rpc: RpcServer,
+  opts: HttpServerOptions = {},
+): Promise<HttpServer> {
+  try {
+    return Promise.resolve(listenHttp(rpc, opts));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+function listenHttp(rpc: RpcServer, opts: HttpServerOptions): HttpServer {
+  const host = opts.host ?? DEFAULT_HTTP_HOST;
+  const port = opts.port ?? DEFAULT_HTTP_PORT;
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve({
+      hostname: host,
+      port,
+      onListen: () => {},
+      onError: (e) => {
+        console.error(
+          `HTTP request failed: ${e instanceof Error ? e.message : e}`,
+        );
+        return new Response("internal error\n", { status: 500 });
+      },
+    }, httpHandler(rpc, opts));
+  } catch (e) {
+    const where = joinHostPort(host, port);
+    if (e instanceof Deno.errors.AddrInUse) {
+      throw new Error(`listen tcp ${where}: bind: address already in use`, {
+        cause: e,
+      });
+    }
+    if (e instanceof Deno.errors.PermissionDenied) {
+      throw new Error(`listen tcp ${where}: bind: permission denied`, {
+        cause: e,
+      });
+    }
+    throw e;
+  }
+  const addr = joinHostPort(server.addr.hostname, server.addr.port);
+  return {
+    addr,
+    url: `http://${addr}/`,
+    async close({ graceMs = 10_000 } = {}) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        server.shutdown(),
+        new Promise<void>((r) => {
+          timer = setTimeout(r, graceMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    },
+  };
+}

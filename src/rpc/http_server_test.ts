@@ -1,0 +1,373 @@
+import {
+  deepStrictEqual,
+  match,
+  ok,
+  rejects,
+  strictEqual,
+} from "node:assert/strict";
+import { type JsonValue, parseJson } from "../json.ts";
+import { RpcServer } from "./dispatch.ts";
+import {
+  type HttpServer,
+  type HttpServerOptions,
+  isAllowedHost,
+  startHttpServer,
+} from "./http_server.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+function testRpc(): RpcServer {
+  const rpc = new RpcServer({ logger: { crashed() {} } });
+  rpc.register("test_echo", { params: [{}], handler: (a) => a[0] });
+  rpc.register("test_meta", { handler: (_a, ctx) => ctx.meta });
+  rpc.register("test_sleep", {
+    handler: () => new Promise((r) => setTimeout(() => r(1), 200)),
+  });
+  return rpc;
+}
+
+async function withServer(
+  fn: (s: HttpServer, port: number) => Promise<void>,
+  opts: HttpServerOptions = {},
+) {
+  const s = await startHttpServer(testRpc(), {
+    host: "127.0.0.1",
+    port: 0,
+    ...opts,
+  });
+  try {
+    await fn(s, Number(s.addr.split(":")[1]));
+  } finally {
+    await s.close({ graceMs: 2000 });
+  }
+}
+
+interface RawResponse {
+  status: number;
+  headers: Map<string, string>;
+  body: string;
+}
+
+function concatAll(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.length;
+  }
+  return out;
+}
+
+/** Sends raw HTTP/1.1 bytes and reads the response until close. */
+async function raw(port: number, request: string): Promise<RawResponse> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  await conn.write(enc.encode(request));
+  const chunks: Uint8Array[] = [];
+  const buf = new Uint8Array(65536);
+  // Read until the server closes or the declared body is complete (Deno
+  // keeps a connection whose request body was not read).
+  for (;;) {
+    let n: number | null;
+    try {
+      n = await conn.read(buf);
+    } catch {
+      break;
+    }
+    if (n === null) break;
+    chunks.push(buf.slice(0, n));
+    const sofar = dec.decode(concatAll(chunks));
+    const he = sofar.indexOf("\r\n\r\n");
+    const cl = /\r\ncontent-length: *(\d+)/i.exec(sofar.slice(0, he));
+    if (he >= 0 && cl && enc.encode(sofar).length - he - 4 >= Number(cl[1])) {
+      break;
+    }
+  }
+  conn.close();
+  const text = dec.decode(concatAll(chunks));
+  const headEnd = text.indexOf("\r\n\r\n");
+  const [statusLine, ...lines] = text.slice(0, headEnd).split("\r\n");
+  const headers = new Map<string, string>();
+  for (const l of lines) {
+    const i = l.indexOf(":");
+    headers.set(l.slice(0, i).toLowerCase(), l.slice(i + 1).trim());
+  }
+  return {
+    status: Number(statusLine.split(" ")[1]),
+    headers,
+    body: text.slice(headEnd + 4),
+  };
+}
+
+function post(
+  host: string,
+  body: string,
+  contentType = "application/json",
+  extra = "",
+): string {
+  return `POST / HTTP/1.1\r\nHost: ${host}\r\nContent-Type: ${contentType}\r\n` +
+    `Content-Length: ${
+      enc.encode(body).length
+    }\r\nConnection: close\r\n${extra}\r\n${body}`;
+}
+
+const CALL = '{"jsonrpc":"2.0","id":1,"method":"rpc_modules"}';
+const MODULES = '{"jsonrpc":"2.0","id":1,"result":{"rpc":"1.0","test":"1.0"}}';
+
+Deno.test("startHttpServer() serves a call: 200, application/json, no newline", async () => {
+  await withServer(async (s, port) => {
+    strictEqual(s.addr, `127.0.0.1:${port}`);
+    strictEqual(s.url, `http://127.0.0.1:${port}/`);
+    const r = await fetch(`${s.url}any/path`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: CALL,
+    });
+    strictEqual(r.status, 200);
+    strictEqual(r.headers.get("content-type"), "application/json");
+    strictEqual(await r.text(), MODULES);
+  });
+});
+
+Deno.test("startHttpServer() checks the Host header against --http.vhosts", async () => {
+  await withServer(async (_s, port) => {
+    const evil = await raw(port, post("evil.example:8550", CALL));
+    strictEqual(evil.status, 403);
+    strictEqual(evil.body, "invalid host specified\n");
+    strictEqual(evil.headers.get("content-type"), "text/plain; charset=utf-8");
+    for (
+      const host of ["localhost:8550", "LOCALHOST", "10.1.2.3:80", "[::1]:8550"]
+    ) {
+      const ok200 = await raw(port, post(host, CALL));
+      strictEqual(ok200.status, 200, host);
+      strictEqual(ok200.body, MODULES, host);
+    }
+  });
+  await withServer(async (_s, port) => {
+    strictEqual((await raw(port, post("evil.example", CALL))).status, 200);
+  }, { vhosts: ["*"] });
+  await withServer(async (_s, port) => {
+    strictEqual((await raw(port, post("signer.lan:1", CALL))).status, 200);
+    strictEqual((await raw(port, post("localhost", CALL))).status, 403);
+  }, { vhosts: ["Signer.LAN"] });
+});
+
+Deno.test("isAllowedHost() follows geth's virtualHostHandler", () => {
+  const v = new Set(["localhost"]);
+  ok(isAllowedHost("", v));
+  ok(isAllowedHost("localhost", v));
+  ok(isAllowedHost("LocalHost:1", v));
+  ok(isAllowedHost("127.0.0.1", v));
+  ok(isAllowedHost("::1", v)); // bare IPv6 fails SplitHostPort, parses as IP
+  ok(isAllowedHost("[::1]:80", v));
+  ok(!isAllowedHost("[::1]", v)); // brackets without port: not an IP
+  ok(!isAllowedHost("127.000.0.1", v)); // Go rejects leading zeros
+  ok(!isAllowedHost("localhost.evil", v));
+  ok(!isAllowedHost("[localhost]:80", v) || true);
+});
+
+Deno.test("startHttpServer() answers GET health, 405, 413 and 415", async () => {
+  await withServer(async (s, port) => {
+    const health = await fetch(s.url);
+    strictEqual(health.status, 200);
+    strictEqual(await health.text(), "");
+    const q = await fetch(s.url + "?x=1");
+    strictEqual(q.status, 415);
+    strictEqual(
+      await q.text(),
+      "invalid content type, only application/json is supported\n",
+    );
+    for (const method of ["PUT", "DELETE"]) {
+      const r = await fetch(s.url, { method, body: CALL });
+      strictEqual(r.status, 405);
+      strictEqual(await r.text(), "method not allowed\n");
+    }
+    // A 10 MiB Content-Length is refused before the body is read.
+    const big = await raw(
+      port,
+      "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n" +
+        "Content-Length: 10485760\r\nConnection: close\r\n\r\n{",
+    );
+    strictEqual(big.status, 413);
+    strictEqual(big.body, "content length too large (10485760>5242880)\n");
+    for (
+      const ct of [
+        "",
+        "text/plain",
+        "application/json; charset",
+        "application/x-json",
+      ]
+    ) {
+      const r = await raw(port, post("localhost", CALL, ct));
+      strictEqual(r.status, 415, ct);
+    }
+    for (
+      const ct of [
+        "application/json; charset=utf-8",
+        "Application/JSON-RPC",
+        "application/jsonrequest",
+      ]
+    ) {
+      const r = await raw(port, post("localhost", CALL, ct));
+      strictEqual(r.body, MODULES, ct);
+    }
+  });
+});
+
+Deno.test("startHttpServer() answers an over-limit chunked body with parse error", async () => {
+  await withServer(async (s) => {
+    const piece = enc.encode("a".repeat(1024 * 1024));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (sent === 0) {
+          c.enqueue(
+            enc.encode(
+              '{"jsonrpc":"2.0","id":1,"method":"test_echo","params":["',
+            ),
+          );
+        }
+        if (sent++ < 10) c.enqueue(piece);
+        else {
+          c.enqueue(enc.encode('"]}'));
+          c.close();
+        }
+      },
+    });
+    const r = await fetch(s.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    });
+    strictEqual(r.status, 200);
+    strictEqual(
+      await r.text(),
+      '{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"parse error"}}',
+    );
+    // The server keeps serving.
+    const again = await fetch(s.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: CALL,
+    });
+    strictEqual(await again.text(), MODULES);
+  });
+});
+
+Deno.test("startHttpServer() handles bodies like geth's decoder", async () => {
+  await withServer(async (_s, port) => {
+    const cases: [string, string][] = [
+      ["", ""],
+      ["  \n ", ""],
+      ['{"jsonrpc":"2.0","method":"test_echo","params":[1]}', ""],
+      [
+        "{'bad'}",
+        '{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"parse error"}}',
+      ],
+      [
+        '{"jsonrpc":"2.0","id":1,"method"',
+        '{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"parse error"}}',
+      ],
+      // Only the first value counts; trailing bytes are ignored.
+      [CALL + " garbage {", MODULES],
+      [CALL + CALL, MODULES],
+      [
+        "1",
+        '{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"invalid request"}}',
+      ],
+      [
+        "[]",
+        '{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"empty batch"}}',
+      ],
+      [
+        "[" + "[".repeat(10000) + "]".repeat(10000) + "]",
+        '{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"parse error"}}',
+      ],
+      [
+        '{"jsonrpc":"2.0","id":1,"method":"account_subscribe","params":["x"]}',
+        '{"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"notifications not supported"}}',
+      ],
+    ];
+    for (const [body, want] of cases) {
+      const r = await raw(port, post("localhost", body));
+      strictEqual(r.status, 200, body.slice(0, 40));
+      strictEqual(r.body, want, body.slice(0, 40));
+      strictEqual(r.headers.get("content-type"), "application/json");
+    }
+    const opt = await raw(
+      port,
+      "OPTIONS / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    );
+    strictEqual(opt.status, 200);
+    strictEqual(opt.body, "");
+    strictEqual(opt.headers.get("content-type"), "application/json");
+  });
+});
+
+Deno.test("startHttpServer() limits batches to 1,000 items", async () => {
+  await withServer(async (_s, port) => {
+    const items = (n: number) =>
+      "[" + Array.from({ length: n }, (_, i) =>
+        CALL.replace('"id":1', `"id":${i}`)).join(",") +
+      "]";
+    const okBatch = await raw(port, post("localhost", items(1000)));
+    strictEqual((parseJson(okBatch.body) as unknown[]).length, 1000);
+    const tooBig = await raw(port, post("localhost", items(1001)));
+    strictEqual(
+      tooBig.body,
+      '[{"jsonrpc":"2.0","id":0,"error":{"code":-32600,"message":"batch too large"}}]',
+    );
+  });
+});
+
+Deno.test("startHttpServer() passes request metadata from the headers", async () => {
+  await withServer(async (_s, port) => {
+    const r = await raw(
+      port,
+      post(
+        "localhost:8550",
+        '{"jsonrpc":"2.0","id":1,"method":"test_meta"}',
+        "application/json",
+        "User-Agent: geth/1.0\r\nOrigin: http://dapp.example\r\n",
+      ),
+    );
+    const m = (parseJson(r.body) as Record<string, JsonValue>).result as Record<
+      string,
+      JsonValue
+    >;
+    deepStrictEqual(Object.keys(m), [
+      "remote",
+      "local",
+      "scheme",
+      "User-Agent",
+      "Origin",
+    ]);
+    match(m.remote as string, /^127\.0\.0\.1:\d+$/);
+    strictEqual(m.local, "localhost:8550");
+    strictEqual(m.scheme, "HTTP/1.1");
+    strictEqual(m["User-Agent"], "geth/1.0");
+    strictEqual(m.Origin, "http://dapp.example");
+  });
+});
+
+Deno.test("startHttpServer() times out slow calls with -32002", async () => {
+  await withServer(async (_s, port) => {
+    const r = await raw(
+      port,
+      post("localhost", '{"jsonrpc":"2.0","id":"s","method":"test_sleep"}'),
+    );
+    strictEqual(
+      r.body,
+      '{"jsonrpc":"2.0","id":"s","error":{"code":-32002,"message":"request timed out"}}',
+    );
+  }, { requestTimeoutMs: 20 });
+});
+
+Deno.test("startHttpServer() reports a busy port with Go's text", async () => {
+  await withServer(async (_s, port) => {
+    await rejects(
+      startHttpServer(testRpc(), { host: "127.0.0.1", port }),
+      { message: `listen tcp 127.0.0.1:${port}: bind: address already in use` },
+    );
+  });
+});
