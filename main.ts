@@ -29,6 +29,7 @@ import {
 import { runInit } from "./src/cli/init.ts";
 import { runAttest } from "./src/cli/attest.ts";
 import { runSetpw } from "./src/cli/setpw.ts";
+import { runCliqueGuardReset } from "./src/cli/clique_guard_reset.ts";
 import { runDelpw } from "./src/cli/delpw.ts";
 import { runNewAccount } from "./src/cli/newaccount.ts";
 import { runImportRaw } from "./src/cli/importraw.ts";
@@ -46,6 +47,7 @@ const RUNNERS: Record<string, (ctx: CommandContext) => Promise<void>> = {
   "list-accounts": runListAccounts,
   "list-wallets": runListWallets,
   gendoc: runGendoc,
+  "clique-guard-reset": runCliqueGuardReset,
 };
 
 /** Whether stdout and stderr are the same file (Go `os.SameFile`). */

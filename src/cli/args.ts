@@ -216,6 +216,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     flags: KEYSTORE_FLAGS,
   },
   {
+    name: "clique-guard-reset",
+    usage: "Move the Clique double-sign guard back (stave)",
+    argsUsage: "<address> <block>",
+    description:
+      "The clique-guard-reset command lets the account seal <block> and later heights once more,\nfor a deliberate reorg recovery. Stop the daemon first. Without it, --clique-guard refuses\nany header below the highest block the account sealed and a second, different header at it.",
+    flags: VAULT_FLAGS,
+  },
+  {
     name: "gendoc",
     usage: "Generate documentation about json-rpc format",
     argsUsage: "",

@@ -1,0 +1,51 @@
+/**
+ * `stave clique-guard-reset <address> <block>` (stave, not in clef): moves
+ * the Clique double-sign guard back for a deliberate reorg recovery, so
+ * that `<block>` and the heights after it may be sealed once more.
+ *
+ * Run it only while the daemon is stopped: the daemon keeps no copy of the
+ * guard state in memory, but a seal in flight could race the reset.
+ *
+ * @module
+ */
+import { FatalError } from "../errors.ts";
+import { CliqueGuard } from "../api/clique_guard.ts";
+import { bootWarning, type CommandContext } from "./_context.ts";
+import { openVaultFromFlags } from "./secrets.ts";
+import { addressArgument } from "./setpw.ts";
+
+/**
+ * Runs `clique-guard-reset`.
+ *
+ * @param ctx The command context.
+ * @throws {FatalError} argument, vault and write errors.
+ */
+export async function runCliqueGuardReset(ctx: CommandContext): Promise<void> {
+  const address = await addressArgument(ctx, () => bootWarning(ctx));
+  const arg = ctx.args[1];
+  if (arg === undefined) {
+    throw new FatalError(
+      "This command requires a block number as its second argument",
+    );
+  }
+  if (!/^(0|[1-9][0-9]*)$/.test(arg)) {
+    throw new FatalError(`Invalid block number specified: ${arg}`);
+  }
+  const vault = await openVaultFromFlags(ctx);
+  const guard = new CliqueGuard(vault.config);
+  let before;
+  try {
+    before = await guard.state(address);
+    await guard.reset(address, BigInt(arg));
+  } catch (err) {
+    throw new FatalError(
+      `Failed to update the clique guard: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+  ctx.log.info("Clique guard moved back", {
+    address,
+    from: before === undefined ? "none" : before.number.toString(),
+    "next allowed": arg,
+  });
+}
