@@ -6,8 +6,8 @@ import { StaveError } from "../errors.ts";
 import {
   type BlockHeader,
   buildCliqueSealRequest,
-  CliqueUnsupportedHeaderError,
   cliqueMessage,
+  CliqueUnsupportedHeaderError,
   decodeHeader,
   encodeHeader,
 } from "./clique.ts";
