@@ -363,8 +363,8 @@ class Daemon {
         for (;;) {
           const n = await Deno.stdin.read(buf);
           if (n === null) break;
-          for (const v of decoder.push(buf.subarray(0, n))) {
-            ui.handleIncoming(v);
+          for (const text of decoder.push(buf.subarray(0, n))) {
+            ui.handleIncoming(parseJson(text));
           }
         }
       } catch (err) {
