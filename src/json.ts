@@ -15,6 +15,11 @@
 export class JsonNumber {
   /** The literal exactly as it appeared in the input, e.g. `1.0`, `1e3`. */
   readonly literal: string;
+  /**
+   * Wraps a number literal (not validated; {@linkcode parseJson} makes them).
+   *
+   * @param literal JSON number text.
+   */
   constructor(literal: string) {
     this.literal = literal;
   }
@@ -22,9 +27,20 @@ export class JsonNumber {
   get value(): number {
     return Number(this.literal);
   }
+  /**
+   * The double value, so arithmetic and comparisons work.
+   *
+   * @returns {@linkcode JsonNumber.value}.
+   */
   valueOf(): number {
     return this.value;
   }
+  /**
+   * For `JSON.stringify`: the double value ({@linkcode stringifyJson}
+   * writes the literal instead).
+   *
+   * @returns {@linkcode JsonNumber.value}.
+   */
   toJSON(): number {
     return this.value;
   }
@@ -741,7 +757,11 @@ export class JsonStreamDecoder {
   #failed: Error | undefined;
   #decoder = new TextDecoder();
 
-  /** @param opts Depth and size caps. */
+  /**
+   * Creates a decoder at the start of a stream.
+   *
+   * @param opts Depth and size caps.
+   */
   constructor(opts: JsonStreamDecoderOptions = {}) {
     this.#maxDepth = opts.maxDepth ?? MAX_JSON_DEPTH;
     this.#maxBytes = opts.maxValueBytes ?? MAX_JSON_STREAM_VALUE_BYTES;

@@ -25,14 +25,17 @@ export interface RpcMessage {
   method: string;
   /** Raw JSON text of `params`; `undefined` if absent. */
   rawParams?: string;
-  /** Whether `result` / `error` members were present (responses). */
+  /** Whether a `result` member was present (responses only). */
   hasResult: boolean;
+  /** Whether an `error` member was present (responses only). */
   hasError: boolean;
 }
 
 /** A request body: one message or a batch. */
 export interface RpcRequest {
+  /** Whether the body was an array. */
   batch: boolean;
+  /** The messages, in order (one when not a batch). */
   messages: RpcMessage[];
 }
 
@@ -226,8 +229,11 @@ export function isResponse(m: RpcMessage): boolean {
 
 /** A JSON-RPC error object (`jsonError`). */
 export interface RpcErrorObject {
+  /** JSON-RPC error code. */
   code: number;
+  /** Error text. */
   message: string;
+  /** Optional `data` member (relayed UI errors). */
   data?: unknown;
 }
 

@@ -18,6 +18,8 @@ import { StaveError } from "../errors.ts";
 import { type JsonValue, parseJson, stringifyJson } from "../json.ts";
 import { goQuote } from "../ui/go_format.ts";
 import type { Metadata } from "../ui/ui.ts";
+
+export type { Metadata };
 import {
   decodeRequest,
   encodeErrorObject,
@@ -86,6 +88,8 @@ export class InvalidArgumentError extends Error {
   /** 0-based argument index. */
   readonly index: number;
   /**
+   * Creates the error for argument `index`.
+   *
    * @param index 0-based argument index.
    * @param message The decoder message (Go's text).
    */
@@ -125,7 +129,9 @@ export interface HandleOptions {
 
 /** The transport side of a call. */
 export interface TransportContext {
+  /** The transport the request came in on. */
   transport: "ipc" | "http";
+  /** Request metadata (external-api.md §3). */
   meta: Metadata;
 }
 
@@ -234,7 +240,11 @@ export class RpcServer {
   #methods = new Map<string, MethodSpec>();
   #logger: RpcLogger;
 
-  /** @param opts Logger. */
+  /**
+   * Creates a server answering only `rpc_modules` until methods are added.
+   *
+   * @param opts Logger.
+   */
   constructor(opts: RpcServerOptions = {}) {
     this.#logger = opts.logger ?? defaultLogger;
     this.register("rpc_modules", { handler: () => this.modules() });

@@ -24,8 +24,9 @@ import { HTTP_REQUEST_TIMEOUT_MS, type RpcServer } from "./dispatch.ts";
 export const HTTP_BODY_LIMIT = 5 * 1024 * 1024;
 /** Time allowed to read a request body (Go's `ReadTimeout`: 30 s). */
 export const HTTP_READ_TIMEOUT_MS = 30_000;
-/** `--http.addr` / `--http.port` defaults. */
+/** `--http.addr` default. */
 export const DEFAULT_HTTP_HOST = "localhost";
+/** `--http.port` default. */
 export const DEFAULT_HTTP_PORT = 8550;
 
 const ACCEPTED_CONTENT_TYPES = [
@@ -48,8 +49,9 @@ export interface HttpServerOptions {
   requestTimeoutMs?: number;
   /** Body read deadline (default {@linkcode HTTP_READ_TIMEOUT_MS}). */
   readTimeoutMs?: number;
-  /** Batch limits passed to the dispatcher (defaults: geth's). */
+  /** Batch item limit passed to the dispatcher (default 1000). */
   batchItemLimit?: number;
+  /** Batch response size limit passed to the dispatcher (default 25 MB). */
   batchResponseMaxSize?: number;
 }
 

@@ -52,7 +52,11 @@ const READ_CHUNK = 64 * 1024;
 export class SocketInUseError extends Error {
   /** The socket path. */
   readonly path: string;
-  /** @param path The socket path. */
+  /**
+   * Creates the error for `path`.
+   *
+   * @param path The socket path.
+   */
   constructor(path: string) {
     super(
       `${path}: another process is listening on this socket (is a signer already running?)`,
