@@ -314,6 +314,21 @@ export function startHttpServer(
 function listenHttp(rpc: RpcServer, opts: HttpServerOptions): HttpServer {
   const host = opts.host ?? DEFAULT_HTTP_HOST;
   const port = opts.port ?? DEFAULT_HTTP_PORT;
+  try {
+    // An empty --http.addr listens on every interface, as Go's ":8550".
+    return serveOn(rpc, opts, host === "" ? "::" : host, port);
+  } catch (e) {
+    if (host !== "" || e instanceof Deno.errors.AddrInUse) throw e;
+    return serveOn(rpc, opts, "0.0.0.0", port); // no IPv6 here
+  }
+}
+
+function serveOn(
+  rpc: RpcServer,
+  opts: HttpServerOptions,
+  host: string,
+  port: number,
+): HttpServer {
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
     server = Deno.serve({

@@ -163,7 +163,7 @@ Deno.test("isAllowedHost() follows geth's virtualHostHandler", () => {
   ok(!isAllowedHost("[::1]", v)); // brackets without port: not an IP
   ok(!isAllowedHost("127.000.0.1", v)); // Go rejects leading zeros
   ok(!isAllowedHost("localhost.evil", v));
-  ok(!isAllowedHost("[localhost]:80", v) || true);
+  ok(isAllowedHost("[localhost]:80", v)); // SplitHostPort strips brackets
 });
 
 Deno.test("startHttpServer() answers GET health, 405, 413 and 415", async () => {
@@ -368,6 +368,37 @@ Deno.test("startHttpServer() reports a busy port with Go's text", async () => {
     await rejects(
       startHttpServer(testRpc(), { host: "127.0.0.1", port }),
       { message: `listen tcp 127.0.0.1:${port}: bind: address already in use` },
+    );
+  });
+});
+
+Deno.test("startHttpServer() listens on every interface for an empty host", async () => {
+  const s = await startHttpServer(testRpc(), { host: "", port: 0 });
+  try {
+    match(s.addr, /^(\[::\]|0\.0\.0\.0):\d+$/);
+    const port = Number(s.addr.slice(s.addr.lastIndexOf(":") + 1));
+    const r = await raw(port, post("localhost", CALL));
+    strictEqual(r.body, MODULES);
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("startHttpServer() answers 1,000 concurrent requests", async () => {
+  await withServer(async (s) => {
+    const bodies = await Promise.all(
+      Array.from({ length: 1000 }, async (_, i) => {
+        const r = await fetch(s.url, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body:
+            `{"jsonrpc":"2.0","id":${i},"method":"test_echo","params":[${i}]}`,
+        });
+        return await r.text();
+      }),
+    );
+    bodies.forEach((b, i) =>
+      strictEqual(b, `{"jsonrpc":"2.0","id":${i},"result":${i}}`)
     );
   });
 });
