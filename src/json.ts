@@ -95,7 +95,18 @@ function isHexDigit(c: number): boolean {
 
 /**
  * Go's `quoteChar(c)` from `encoding/json/scanner.go`: a byte quoted with
- * `strconv.Quote` rules between single quotes.
+ * `strconv.Quote` rules between single quotes (used in syntax errors).
+ *
+ * @param b A byte (0–255); for non-ASCII input, the first UTF-8 byte.
+ * @returns E.g. `'x'`, `'\''`, `'\n'`, `'\x01'`, `'Ã'`.
+ *
+ * @example Usage
+ * ```ts
+ * import { goQuoteJsonByte } from "./json.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(goQuoteJsonByte(0x27), "'\\''");
+ * strictEqual(goQuoteJsonByte(0x0a), "'\\n'");
+ * ```
  */
 export function goQuoteJsonByte(b: number): string {
   if (b === 0x27) return `'\\''`;
@@ -775,14 +786,16 @@ export class JsonStreamDecoder {
   /**
    * Feeds bytes; returns the JSON texts completed by them, in order.
    *
-   * @param chunk Next bytes of the stream (copied where kept).
+   * @param chunk Next bytes of the stream (copied where kept); a string is
+   *   taken as its UTF-8 bytes.
    * @returns Complete values as UTF-8-decoded text (invalid bytes → U+FFFD).
    * @throws {SyntaxError} Go's scanner text; the stream cannot continue.
    *   Values completed earlier in the same chunk are attached as
    *   `error.values` (a `string[]`) so they can still be served.
    * @throws {RangeError} `message too large: exceeds <n> bytes`.
    */
-  push(chunk: Uint8Array): string[] {
+  push(chunk: Uint8Array | string): string[] {
+    if (typeof chunk === "string") chunk = new TextEncoder().encode(chunk);
     if (this.#failed) throw this.#failed;
     const out: string[] = [];
     let start = this.#inValue ? 0 : -1;

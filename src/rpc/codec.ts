@@ -204,24 +204,53 @@ export function parseParams(raw: string): JsonValue {
   return parseJson(raw, { allowOverflow: true });
 }
 
-/** geth `isNotification`: version 2.0, no id, a method. */
+/**
+ * geth `isNotification`: version 2.0, no id, a method.
+ *
+ * @param m A decoded message.
+ * @returns Whether it is a notification (executed, never answered).
+ */
 export function isNotification(m: RpcMessage): boolean {
   return m.version === "2.0" && m.rawId === undefined && m.method !== "";
 }
 
-/** geth `hasValidID`: present and not an object or array. */
+/**
+ * geth `hasValidID`: present and not an object or array.
+ *
+ * @param m A decoded message.
+ * @returns Whether its id may be echoed.
+ */
 export function hasValidId(m: RpcMessage): boolean {
   if (m.rawId === undefined || m.rawId === "") return false;
   const c = m.rawId.charCodeAt(0);
   return c !== 0x7b && c !== 0x5b;
 }
 
-/** geth `isCall`: version 2.0, a valid id, a method. */
+/**
+ * geth `isCall`: version 2.0, a valid id, a method.
+ *
+ * @param m A decoded message.
+ * @returns Whether it is a call (answered).
+ *
+ * @example Usage
+ * ```ts
+ * import { decodeRequest, isCall, isNotification } from "./codec.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * const [m] = decodeRequest('{"jsonrpc":"2.0","id":null,"method":"a_b"}').messages;
+ * strictEqual(isCall(m), true); // a null id is present
+ * strictEqual(isNotification(m), false);
+ * ```
+ */
 export function isCall(m: RpcMessage): boolean {
   return m.version === "2.0" && hasValidId(m) && m.method !== "";
 }
 
-/** geth `isResponse`: such messages are answers to our calls; ignored. */
+/**
+ * geth `isResponse`: such messages are answers to our calls; ignored.
+ *
+ * @param m A decoded message.
+ * @returns Whether it looks like a response.
+ */
 export function isResponse(m: RpcMessage): boolean {
   return m.version === "2.0" && hasValidId(m) && m.method === "" &&
     m.rawParams === undefined && (m.hasResult || m.hasError);
@@ -243,6 +272,13 @@ export interface RpcErrorObject {
  *
  * @param err The error object.
  * @returns Its JSON text.
+ *
+ * @example Usage
+ * ```ts
+ * import { encodeErrorObject } from "./codec.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(encodeErrorObject({ code: -32000, message: "a<b" }), '{"code":-32000,"message":"a\\u003cb"}');
+ * ```
  */
 export function encodeErrorObject(err: RpcErrorObject): string {
   let s = `{"code":${err.code},"message":${stringifyJson(err.message)}`;

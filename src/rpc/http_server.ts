@@ -113,6 +113,16 @@ function isIp(s: string): boolean {
  * @param host The `Host` header (may be empty).
  * @param vhosts Allowed names, lowercased.
  * @returns Whether the request may proceed.
+ *
+ * @example Usage
+ * ```ts
+ * import { isAllowedHost } from "./http_server.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * const v = new Set(["localhost"]);
+ * strictEqual(isAllowedHost("LOCALHOST:8550", v), true);
+ * strictEqual(isAllowedHost("10.0.0.1:8550", v), true);
+ * strictEqual(isAllowedHost("evil.example", v), false);
+ * ```
  */
 export function isAllowedHost(host: string, vhosts: Set<string>): boolean {
   if (host === "") return true;
