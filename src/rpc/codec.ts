@@ -164,6 +164,8 @@ function readMessage(t: string, start: number): RpcMessage {
  * `parseMessage`: a body whose first non-space character is `[` is a batch.
  *
  * @param text One complete JSON value.
+ * @param opts `validated`: the text is known to be exactly one valid JSON
+ *   value (as `JsonStreamDecoder` output is); skips the check.
  * @returns The messages and whether they came as a batch.
  * @throws {SyntaxError} Go's scanner text when `text` is not valid JSON.
  *
@@ -176,8 +178,13 @@ function readMessage(t: string, start: number): RpcMessage {
  * strictEqual(messages[0].rawId, "1.0");
  * ```
  */
-export function decodeRequest(text: string): RpcRequest {
-  parseJson(text, { allowOverflow: true }); // validates (Go's texts)
+export function decodeRequest(
+  text: string,
+  opts: { validated?: boolean } = {},
+): RpcRequest {
+  // The transports' stream decoder has already checked the syntax; checking
+  // again would build the whole value tree for nothing.
+  if (!opts.validated) parseJson(text, { allowOverflow: true });
   let i = skipWs(text, 0);
   if (text.charCodeAt(i) !== 0x5b) {
     return { batch: false, messages: [readMessage(text, i)] };

@@ -125,6 +125,11 @@ export interface HandleOptions {
   batchResponseMaxSize?: number;
   /** Per-call deadline in ms, 0 = none (HTTP 29 900, IPC none). */
   timeoutMs?: number;
+  /**
+   * The text is exactly one syntactically valid JSON value (the servers'
+   * stream decoder checked it), so the syntax check is skipped.
+   */
+  validated?: boolean;
 }
 
 /** The transport side of a call. */
@@ -300,13 +305,13 @@ export class RpcServer {
   ): Promise<string | undefined> {
     let req;
     try {
-      req = decodeRequest(text);
+      req = decodeRequest(text, { validated: opts.validated });
     } catch (e) {
       if (!(e instanceof SyntaxError)) throw e;
       return encodeAnswer(errorAnswer("null", -32700, e.message));
     }
     const http = transport.transport === "http";
-    const o: Required<HandleOptions> = {
+    const o: Required<Omit<HandleOptions, "validated">> = {
       batchItemLimit: opts.batchItemLimit ??
         (http ? HTTP_BATCH_ITEM_LIMIT : 0),
       batchResponseMaxSize: opts.batchResponseMaxSize ??
@@ -322,7 +327,7 @@ export class RpcServer {
   async #handleSingle(
     msg: RpcMessage,
     transport: TransportContext,
-    o: Required<HandleOptions>,
+    o: Required<Omit<HandleOptions, "validated">>,
   ): Promise<string | undefined> {
     const ac = new AbortController();
     const work = this.#callMsg(msg, transport, ac.signal).then((a) =>
@@ -349,7 +354,7 @@ export class RpcServer {
   async #handleBatch(
     msgs: RpcMessage[],
     transport: TransportContext,
-    o: Required<HandleOptions>,
+    o: Required<Omit<HandleOptions, "validated">>,
   ): Promise<string | undefined> {
     if (msgs.length === 0) {
       return encodeAnswer(errorAnswer("null", -32600, "empty batch"));

@@ -289,6 +289,7 @@ export function httpHandler(
       timeoutMs: opts.requestTimeoutMs ?? HTTP_REQUEST_TIMEOUT_MS,
       batchItemLimit: opts.batchItemLimit,
       batchResponseMaxSize: opts.batchResponseMaxSize,
+      validated: true,
     });
     return jsonResponse(resp ?? null);
   };

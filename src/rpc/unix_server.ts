@@ -396,7 +396,9 @@ class Connection {
 
   #serve(text: string) {
     this.#inflight++;
-    this.#rpc.handle(text, { transport: "ipc", meta: IPC_META }).then(
+    this.#rpc.handle(text, { transport: "ipc", meta: IPC_META }, {
+      validated: true,
+    }).then(
       (resp) => {
         if (resp === undefined) this.#release();
         else this.#write(resp + "\n");
