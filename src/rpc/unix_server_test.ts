@@ -111,6 +111,31 @@ Deno.test("startIpcServer() creates the socket 0600 and a missing parent 0700", 
   await Deno.remove(base, { recursive: true });
 });
 
+Deno.test("startIpcServer() binds 0600 under a umask when the temporary path is too long", async () => {
+  const base = await Deno.makeTempDir({ prefix: "stave-ipc-" });
+  // The final path fits sun_path (108 bytes) but the private temporary
+  // path next to it (26 more bytes) does not.
+  const parent = `${base}/${"a".repeat(90 - base.length)}`;
+  const path = `${parent}/clef.ipc`;
+  strictEqual(path.length, 100);
+  const umask = Deno.umask();
+  const server = await startIpcServer(path, testRpc());
+  try {
+    strictEqual(Deno.umask(), umask);
+    const st = await Deno.lstat(path);
+    ok(st.isSocket);
+    strictEqual(st.mode! & 0o777, 0o600);
+    const c = await Client.open(path);
+    await c.send(call(1, "test_echo", [1]) + "\n");
+    deepStrictEqual(await c.lines(1), ['{"jsonrpc":"2.0","id":1,"result":1}']);
+    c.close();
+  } finally {
+    await server.close();
+  }
+  await rejects(Deno.lstat(path), Deno.errors.NotFound);
+  await Deno.remove(base, { recursive: true });
+});
+
 Deno.test("startIpcServer() refuses a live socket and replaces a stale one", async () => {
   const dir = await Deno.makeTempDir({ prefix: "stave-ipc-" });
   const path = `${dir}/clef.ipc`;
