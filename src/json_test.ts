@@ -3,6 +3,7 @@ import {
   goQuoteJsonByte,
   JsonNumber,
   JsonStreamDecoder,
+  type JsonValue,
   MAX_JSON_DEPTH,
   parseJson,
   quoteJsonString,
@@ -307,4 +308,150 @@ Deno.test("JsonStreamDecoder.end() reports a truncated value", () => {
     values: [],
     truncated: false,
   });
+});
+
+/** Small seeded PRNG (mulberry32) so failures reproduce. */
+function rng(seed: number): () => number {
+  return () => {
+    seed |= 0;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomValue(r: () => number, depth: number): unknown {
+  const k = Math.floor(r() * (depth > 4 ? 4 : 7));
+  switch (k) {
+    case 0:
+      return null;
+    case 1:
+      return r() < 0.5;
+    case 2:
+      return [0, -1, 1.5, 1e21, 123456789, -0.000001, 2 ** 53][
+        Math.floor(r() * 7)
+      ];
+    case 3:
+      return Array.from(
+        { length: Math.floor(r() * 6) },
+        () => String.fromCharCode(Math.floor(r() * 0x3000)),
+      ).join("");
+    case 4:
+    case 5:
+      return Array.from(
+        { length: Math.floor(r() * 4) },
+        () => randomValue(r, depth + 1),
+      );
+    default: {
+      const o: Record<string, unknown> = {};
+      for (let i = Math.floor(r() * 4); i > 0; i--) {
+        o["k" + Math.floor(r() * 5)] = randomValue(r, depth + 1);
+      }
+      return o;
+    }
+  }
+}
+
+function plain(v: JsonValue): unknown {
+  if (v instanceof JsonNumber) return v.value;
+  if (Array.isArray(v)) return v.map(plain);
+  if (v !== null && typeof v === "object") {
+    const o: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) o[k] = plain(v[k]);
+    return o;
+  }
+  return v;
+}
+
+Deno.test("parseJson() agrees with JSON.parse on random documents", () => {
+  const r = rng(42);
+  for (let n = 0; n < 500; n++) {
+    const v = randomValue(r, 0);
+    const text = JSON.stringify(v, null, n % 2 ? 1 : undefined);
+    deepStrictEqual(plain(parseJson(text)), JSON.parse(text), text);
+    // Our output parses back to the same value (Go escaping is valid JSON).
+    deepStrictEqual(
+      JSON.parse(stringifyJson(parseJson(text))),
+      JSON.parse(text),
+    );
+  }
+});
+
+Deno.test("parseJson() accepts and rejects what JSON.parse does on mutated text", () => {
+  const r = rng(7);
+  const alphabet = ' \t\n{}[]:,"\\-+.0123456789eEtruefalsnx\u00e9';
+  let rejected = 0;
+  for (let n = 0; n < 3000; n++) {
+    const base = JSON.stringify(randomValue(r, 0));
+    const chars = [...base];
+    for (let m = Math.floor(r() * 3) + 1; m > 0; m--) {
+      const at = Math.floor(r() * (chars.length + 1));
+      const c = alphabet[Math.floor(r() * alphabet.length)];
+      const op = r();
+      if (op < 0.4) chars.splice(at, 1);
+      else if (op < 0.7) chars.splice(at, 0, c);
+      else chars[at] = c;
+    }
+    const text = chars.join("");
+    let want = true;
+    try {
+      JSON.parse(text);
+    } catch {
+      want = false;
+    }
+    let got = true;
+    try {
+      parseJson(text, { allowOverflow: true });
+    } catch (e) {
+      ok(e instanceof SyntaxError, String(e));
+      got = false;
+      rejected++;
+    }
+    strictEqual(got, want, JSON.stringify(text));
+  }
+  ok(rejected > 500);
+});
+
+Deno.test("JsonStreamDecoder() and parseJson() agree on single values", () => {
+  const r = rng(99);
+  const alphabet = ' {}[]:,"\\-.0123456789etruefalsnx';
+  for (let n = 0; n < 2000; n++) {
+    const chars = [...JSON.stringify(randomValue(r, 0))];
+    if (r() < 0.7) {
+      const at = Math.floor(r() * (chars.length + 1));
+      chars.splice(
+        at,
+        r() < 0.5 ? 1 : 0,
+        alphabet[Math.floor(r() * alphabet.length)],
+      );
+    }
+    const text = chars.join("");
+    let parsed: string | undefined;
+    try {
+      parseJson(text, { allowOverflow: true });
+      parsed = "ok";
+    } catch (e) {
+      parsed = (e as Error).message;
+    }
+    const d = new JsonStreamDecoder();
+    let streamed: string;
+    try {
+      const values = [...d.push(enc.encode(text)), ...d.end().values];
+      streamed = values.length === 1 && values[0] === text.trim()
+        ? "ok"
+        : `values ${JSON.stringify(values)}`;
+    } catch (e) {
+      streamed = (e as Error).message;
+    }
+    if (parsed === "ok") {
+      strictEqual(streamed, "ok", text);
+    } else if (
+      parsed !== "unexpected end of JSON input" &&
+      !parsed.endsWith("after top-level value")
+    ) {
+      // Same first error, same text (stream-only cases aside).
+      strictEqual(streamed, parsed, text);
+    }
+  }
 });
