@@ -164,6 +164,17 @@ interface WorkerHost {
 const encoder = new TextEncoder();
 let nextCallId = 1;
 
+/**
+ * The rules Worker's module (exported for the sandbox tests). `deno
+ * compile` needs `--include src/rules/worker.ts` to embed it.
+ */
+export const RULES_WORKER_URL: URL = new URL("./worker.ts", import.meta.url);
+
+/** The rules Worker's options: a module worker without any permission. */
+export const RULES_WORKER_OPTIONS: WorkerOptions & {
+  deno: { permissions: "none" };
+} = { type: "module", deno: { permissions: "none" } };
+
 /** One permissionless Worker with the rules compiled in it. */
 class RuleWorker {
   readonly loaded: Promise<string | undefined>;
@@ -176,12 +187,7 @@ class RuleWorker {
   constructor(source: string, host: WorkerHost) {
     this.#host = host;
     this.loaded = new Promise((resolve) => this.#onLoaded = resolve);
-    // deno compile: worker.ts is in the module graph through this URL; the
-    // build task needs `--include src/rules/worker.ts`.
-    this.#worker = new Worker(new URL("./worker.ts", import.meta.url), {
-      type: "module",
-      deno: { permissions: "none" },
-    });
+    this.#worker = new Worker(RULES_WORKER_URL, RULES_WORKER_OPTIONS);
     this.#worker.onmessage = (e: MessageEvent<FromWorker>) =>
       this.#onMessage(e.data);
     this.#worker.onerror = (e: ErrorEvent) => {
@@ -217,6 +223,8 @@ class RuleWorker {
           this.#pending = undefined;
           p.resolve({ kind: "done", msg, storeError: p.storeError });
         }
+        return;
+      case "probe":
         return;
     }
   }

@@ -49,8 +49,16 @@ export interface CallMessage {
   timeoutMs: number;
 }
 
+/**
+ * main → worker (tests): report the worker's own Deno permission states,
+ * to show that even code that escaped a context would have no capability.
+ */
+export interface ProbeMessage {
+  t: "probe";
+}
+
 /** Messages the main thread sends. */
-export type ToWorker = LoadMessage | CallMessage;
+export type ToWorker = LoadMessage | CallMessage | ProbeMessage;
 
 /** worker → main: the load result (`error` set when the file does not compile). */
 export interface LoadedMessage {
@@ -93,8 +101,20 @@ export interface DoneMessage {
   puts: [string, string][];
 }
 
+/** worker → main: answer to {@linkcode ProbeMessage}. */
+export interface ProbeResultMessage {
+  t: "probe";
+  /** Permission name → `Deno.permissions.querySync` state. */
+  permissions: Record<string, string>;
+}
+
 /** Messages the worker sends. */
-export type FromWorker = LoadedMessage | LogMessage | GetMessage | DoneMessage;
+export type FromWorker =
+  | LoadedMessage
+  | LogMessage
+  | GetMessage
+  | DoneMessage
+  | ProbeResultMessage;
 
 /** Int32 index of the answer state in the get buffer. */
 export const GET_STATE = 0;

@@ -312,8 +312,24 @@ function call(msg: CallMessage): void {
   puts = new Map();
 }
 
+function probe(): void {
+  const permissions: Record<string, string> = {};
+  const names = ["read", "write", "net", "env", "run", "ffi", "sys", "import"];
+  // deno-lint-ignore no-explicit-any
+  const perms = (globalThis as any).Deno?.permissions;
+  for (const name of names) {
+    try {
+      permissions[name] = perms.querySync({ name }).state;
+    } catch (e) {
+      permissions[name] = `error: ${describe(e)}`;
+    }
+  }
+  post({ t: "probe", permissions });
+}
+
 scope.onmessage = (e: MessageEvent<ToWorker>) => {
   const msg = e.data;
   if (msg.t === "load") load(msg.source);
   else if (msg.t === "call") call(msg);
+  else if (msg.t === "probe") probe();
 };
