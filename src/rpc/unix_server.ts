@@ -11,9 +11,10 @@
  * name: it is bound inside a fresh private (`0700`) folder next to the final
  * path, chmod-ed, then hard-linked into place (`link` never replaces an
  * existing name, so two daemons starting at once cannot steal each other's
- * socket). When that is impossible (the temporary path would exceed
- * `sun_path`, or the file system refuses hard links) it binds directly under
- * a `0177` umask, restored in the same synchronous step.
+ * socket; without hard links it is renamed into place). Only when the
+ * temporary path would exceed `sun_path` (the final path is within 4 bytes
+ * of the 108-byte limit) is the socket bound in place and chmod-ed at once,
+ * a one-system-call window (`Deno.umask` would need `--allow-sys`).
  *
  * Memory is bounded per connection: one buffered JSON value at most
  * {@linkcode MAX_JSON_STREAM_VALUE_BYTES} (clef has no limit; a larger one is
@@ -155,11 +156,16 @@ function utf8Length(s: string): number {
 /** Binds `path` with mode 0600 from the start; see the module doc. */
 async function bindPrivate(path: string): Promise<Deno.UnixListener> {
   const parent = dirname(path);
-  // The random suffix of makeTempDir is 16 characters.
-  const tmpLen = utf8Length(parent) + "/.stave-".length + 16 + "/s".length;
-  if (tmpLen < SUN_PATH_MAX) {
-    const dir = await Deno.makeTempDir({ dir: parent, prefix: ".stave-" });
-    const tmp = `${dir}/s`;
+  const rand = Array.from(
+    crypto.getRandomValues(new Uint8Array(4)),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("");
+  // A short private folder name keeps the temporary path only a few bytes
+  // longer than the final one.
+  const dir = `${parent}/.s${rand}`;
+  const tmp = `${dir}/s`;
+  if (utf8Length(tmp) < SUN_PATH_MAX) {
+    await Deno.mkdir(dir, { mode: 0o700 });
     try {
       const listener = Deno.listen({ transport: "unix", path: tmp });
       try {
@@ -169,18 +175,16 @@ async function bindPrivate(path: string): Promise<Deno.UnixListener> {
             await Deno.link(tmp, path);
             return listener;
           } catch (e) {
-            if (e instanceof Deno.errors.AlreadyExists && attempt < 3) {
-              await clearStale(path);
-              continue;
-            }
-            if (e instanceof Deno.errors.AlreadyExists) {
-              throw new SocketInUseError(path);
-            }
-            // No hard links here: fall back below.
-            listener.close();
-            break;
+            if (!(e instanceof Deno.errors.AlreadyExists)) break;
+            if (attempt >= 3) throw new SocketInUseError(path);
+            await clearStale(path);
           }
         }
+        // No hard links on this file system: rename instead (this could
+        // replace a socket created in the last instant by a rival start).
+        await clearStale(path);
+        await Deno.rename(tmp, path);
+        return listener;
       } catch (e) {
         listener.close();
         throw e;
@@ -188,14 +192,18 @@ async function bindPrivate(path: string): Promise<Deno.UnixListener> {
     } finally {
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
-    await clearStale(path);
   }
-  const old = Deno.umask(0o177);
+  // The path is within a few bytes of sun_path's limit: bind in place and
+  // restrict at once (Deno.umask would need --allow-sys). The window is one
+  // system call, and the parent folder is usually private already.
+  const listener = Deno.listen({ transport: "unix", path });
   try {
-    return Deno.listen({ transport: "unix", path });
-  } finally {
-    Deno.umask(old);
+    await Deno.chmod(path, 0o600);
+  } catch (e) {
+    listener.close();
+    throw e;
   }
+  return listener;
 }
 
 /**

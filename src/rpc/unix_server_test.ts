@@ -111,20 +111,21 @@ Deno.test("startIpcServer() creates the socket 0600 and a missing parent 0700", 
   await Deno.remove(base, { recursive: true });
 });
 
-Deno.test("startIpcServer() binds 0600 under a umask when the temporary path is too long", async () => {
+Deno.test("startIpcServer() binds in place and chmods when the temporary path is too long", async () => {
   const base = await Deno.makeTempDir({ prefix: "stave-ipc-" });
-  // The final path fits sun_path (108 bytes) but the private temporary
-  // path next to it (26 more bytes) does not.
-  const parent = `${base}/${"a".repeat(90 - base.length)}`;
+  // The final path fits sun_path (108 bytes with the NUL) but the private
+  // temporary path next to it (4 bytes longer) does not.
+  const parent = `${base}/${"a".repeat(96 - base.length)}`;
   const path = `${parent}/clef.ipc`;
-  strictEqual(path.length, 100);
-  const umask = Deno.umask();
+  strictEqual(path.length, 106);
   const server = await startIpcServer(path, testRpc());
   try {
-    strictEqual(Deno.umask(), umask);
     const st = await Deno.lstat(path);
     ok(st.isSocket);
     strictEqual(st.mode! & 0o777, 0o600);
+    const names = [];
+    for await (const e of Deno.readDir(parent)) names.push(e.name);
+    deepStrictEqual(names, ["clef.ipc"]);
     const c = await Client.open(path);
     await c.send(call(1, "test_echo", [1]) + "\n");
     deepStrictEqual(await c.lines(1), ['{"jsonrpc":"2.0","id":1,"result":1}']);
