@@ -1,0 +1,131 @@
+/**
+ * Daemon issue: manual mode with stdin at end of input (no vault, no
+ * rules) denies at once instead of dying; SIGTERM shuts down cleanly
+ * (exit 0, socket removed); a second daemon on a live socket is refused
+ * (exit 1); a stale socket left by kill -9 is replaced on restart.
+ */
+import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import {
+  hexOfText,
+  IpcClient,
+  RAW_KEY_ADDRESS,
+  setupSigner,
+  sleep,
+  socketAnswers,
+  startDaemon,
+} from "./_daemon.ts";
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test({
+  name:
+    "daemon in manual mode with stdin at EOF: denies within 100 ms, SIGTERM, live and stale sockets",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(t) {
+    const s = await setupSigner({ vault: false });
+    let d = await startDaemon(s, { stdin: "null" });
+    try {
+      await t.step(
+        "account_signData text → 'request denied' within 100 ms, daemon keeps serving",
+        async () => {
+          const c = await IpcClient.connect(d.ipcPath);
+          strictEqual(await c.call("account_version"), "6.1.0");
+          for (let i = 0; i < 3; i++) {
+            const t0 = performance.now();
+            const r = await c.request("account_signData", [
+              "text/plain",
+              RAW_KEY_ADDRESS,
+              hexOfText(`please sign ${i}`),
+            ]);
+            const ms = performance.now() - t0;
+            deepStrictEqual(r.error, {
+              code: -32000,
+              message: "request denied",
+            });
+            ok(ms < 100, `denial took ${ms.toFixed(1)} ms`);
+          }
+          const l = await c.request("account_list");
+          deepStrictEqual(l.error, { code: -32000, message: "request denied" });
+          strictEqual(await c.call("account_version"), "6.1.0");
+          c.close();
+          strictEqual(d.process.pid > 0, true);
+        },
+      );
+
+      await t.step(
+        "a second daemon on the same live socket exits 1; the first keeps serving",
+        async () => {
+          const second = await startDaemon(s, { stdin: "null", wait: false });
+          const st = await Promise.race([
+            second.status,
+            sleep(30_000).then(() => null),
+          ]);
+          if (st === null) await second.kill9();
+          ok(st, "second daemon still running after 30 s");
+          strictEqual(st.code, 1, `second daemon\n${second.stderrText()}`);
+          ok(second.stderrText().trim().length > 0, "no message on stderr");
+          const c = await IpcClient.connect(d.ipcPath);
+          strictEqual(await c.call("account_version"), "6.1.0");
+          c.close();
+        },
+      );
+
+      await t.step(
+        "SIGTERM → exit 0 and the socket file is removed",
+        async () => {
+          const st = await d.stop("SIGTERM");
+          strictEqual(st.code, 0, d.stderrText());
+          strictEqual(
+            await exists(d.ipcPath),
+            false,
+            "socket file left behind",
+          );
+        },
+      );
+
+      await t.step(
+        "SIGINT → exit 0 and the socket file is removed",
+        async () => {
+          d = await startDaemon(s, { stdin: "null" });
+          const st = await d.stop("SIGINT");
+          strictEqual(st.code, 0, d.stderrText());
+          strictEqual(
+            await exists(d.ipcPath),
+            false,
+            "socket file left behind",
+          );
+        },
+      );
+
+      await t.step(
+        "kill -9 leaves a stale socket; a restart replaces it",
+        async () => {
+          d = await startDaemon(s, { stdin: "null" });
+          await d.kill9();
+          ok(
+            await exists(d.ipcPath),
+            "kill -9 removed the socket (test premise)",
+          );
+          strictEqual(await socketAnswers(d.ipcPath), false);
+          d = await startDaemon(s, { stdin: "null" });
+          const c = await IpcClient.connect(d.ipcPath);
+          strictEqual(await c.call("account_version"), "6.1.0");
+          c.close();
+          const mode = (await Deno.stat(d.ipcPath)).mode! & 0o777;
+          strictEqual(mode, 0o600, `socket mode ${mode.toString(8)}`);
+        },
+      );
+    } finally {
+      await d.stop();
+      await s.cleanup();
+    }
+  },
+});
