@@ -50,8 +50,9 @@ export interface CallMessage {
 }
 
 /**
- * main → worker (tests): report the worker's own Deno permission states,
- * to show that even code that escaped a context would have no capability.
+ * main → worker (tests): try one operation per Deno permission in the
+ * worker's own realm, to show that even code that escaped a context would
+ * have no capability.
  */
 export interface ProbeMessage {
   t: "probe";
@@ -104,7 +105,7 @@ export interface DoneMessage {
 /** worker → main: answer to {@linkcode ProbeMessage}. */
 export interface ProbeResultMessage {
   t: "probe";
-  /** Permission name → `Deno.permissions.querySync` state. */
+  /** Permission name → the error name of the attempt (or `ALLOWED`). */
   permissions: Record<string, string>;
 }
 

@@ -29,6 +29,14 @@
  * `import()` in a context rejects (no import callback), static `import`
  * is a syntax error in a classic script.
  *
+ * Why the realm boundary matters even though the worker has no
+ * permissions: in Deno 2.9.6 `import()` in a worker is checked against the
+ * process's permissions, not the worker's (`import(path, { with: { type:
+ * "json" } })` reads any JSON file the daemon may read, keystores
+ * included), and the default import allow-list lets it fetch modules from
+ * deno.land/jsr.io. Code in the worker realm is therefore trusted; rule
+ * code never runs there.
+ *
  * @module
  */
 import vm from "node:vm";
@@ -312,16 +320,27 @@ function call(msg: CallMessage): void {
   puts = new Map();
 }
 
-function probe(): void {
-  const permissions: Record<string, string> = {};
-  const names = ["read", "write", "net", "env", "run", "ffi", "sys", "import"];
+/** Tries one capability of each kind; returns the error name or "ALLOWED". */
+async function probe(): Promise<void> {
   // deno-lint-ignore no-explicit-any
-  const perms = (globalThis as any).Deno?.permissions;
-  for (const name of names) {
+  const D = (globalThis as any).Deno;
+  const attempts: Record<string, () => unknown> = {
+    read: () => D.readTextFileSync("/etc/hostname"),
+    write: () => D.writeTextFileSync("/tmp/stave-rules-probe", "x"),
+    net: () => fetch("https://example.com/"),
+    connect: () => D.connect({ hostname: "127.0.0.1", port: 80 }),
+    env: () => D.env.get("HOME"),
+    run: () => new D.Command("true").outputSync(),
+    ffi: () => D.dlopen("libc.so.6", {}),
+    sys: () => D.hostname(),
+  };
+  const permissions: Record<string, string> = {};
+  for (const [name, attempt] of Object.entries(attempts)) {
     try {
-      permissions[name] = perms.querySync({ name }).state;
+      await attempt();
+      permissions[name] = "ALLOWED";
     } catch (e) {
-      permissions[name] = `error: ${describe(e)}`;
+      permissions[name] = e instanceof Error ? e.name : String(e);
     }
   }
   post({ t: "probe", permissions });
@@ -331,5 +350,5 @@ scope.onmessage = (e: MessageEvent<ToWorker>) => {
   const msg = e.data;
   if (msg.t === "load") load(msg.source);
   else if (msg.t === "call") call(msg);
-  else if (msg.t === "probe") probe();
+  else if (msg.t === "probe") void probe();
 };
