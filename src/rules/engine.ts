@@ -135,6 +135,12 @@ export interface RulesEngineOptions {
 
 /** The rules file cannot be used (does not compile, throws, or hangs). */
 export class RulesLoadError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message What is wrong with the file.
+   * @param options Standard error options (`cause`).
+   */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "RulesLoadError";
@@ -356,6 +362,8 @@ export class RulesEngine implements Ui {
   #closed = false;
 
   /**
+   * Creates the engine; the Worker starts on `init()` or the first call.
+   *
    * @param source The rules file text (already attested by the caller).
    * @param next The UI that answers what the rules do not.
    * @param opts Store, timeout, logger and limits.

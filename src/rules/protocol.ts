@@ -31,7 +31,9 @@ export type HookName =
 
 /** main → worker, once after spawn: compile bignumber.js and the rules. */
 export interface LoadMessage {
+  /** Message type. */
   t: "load";
+  /** The rules file text. */
   source: string;
 }
 
@@ -40,8 +42,11 @@ export interface LoadMessage {
  * the file only (the start-up check of `RulesEngine.init()`).
  */
 export interface CallMessage {
+  /** Message type. */
   t: "call";
+  /** Call id, echoed by the worker's messages for this call. */
   id: number;
+  /** The hook to call, or `null` to evaluate the file only. */
   hook: HookName | null;
   /** JSON text of the hook's argument. */
   json: string;
@@ -55,6 +60,7 @@ export interface CallMessage {
  * have no capability.
  */
 export interface ProbeMessage {
+  /** Message type. */
   t: "probe";
 }
 
@@ -63,28 +69,39 @@ export type ToWorker = LoadMessage | CallMessage | ProbeMessage;
 
 /** worker → main: the load result (`error` set when the file does not compile). */
 export interface LoadedMessage {
+  /** Message type. */
   t: "loaded";
+  /** The compile error, if any. */
   error?: string;
 }
 
 /** worker → main: one console line, already formatted (`JS:>  a 1`). */
 export interface LogMessage {
+  /** Message type. */
   t: "log";
+  /** The call that printed. */
   id: number;
+  /** The formatted line. */
   line: string;
 }
 
 /** worker → main: look `key` up and answer through `sab`. */
 export interface GetMessage {
+  /** Message type. */
   t: "get";
+  /** The call that reads. */
   id: number;
+  /** The storage key (never empty). */
   key: string;
+  /** Where to write the answer (layout: {@linkcode GET_STATE} …). */
   sab: SharedArrayBuffer;
 }
 
 /** worker → main: the call finished (normally or with an exception). */
 export interface DoneMessage {
+  /** Message type. */
   t: "done";
+  /** The call that finished. */
   id: number;
   /** `ToString` of the hook's return value, when `ok`. */
   result?: string;
@@ -94,6 +111,7 @@ export interface DoneMessage {
   phase?: "rules" | "hook";
   /** The call ran out of time and was stopped; `puts` is then empty. */
   timedOut?: boolean;
+  /** Whether the hook (or the file) ran without an exception. */
   ok: boolean;
   /**
    * The call's storage writes, last value per key, in first-write order;
@@ -104,6 +122,7 @@ export interface DoneMessage {
 
 /** worker → main: answer to {@linkcode ProbeMessage}. */
 export interface ProbeResultMessage {
+  /** Message type. */
   t: "probe";
   /** Permission name → the error name of the attempt (or `ALLOWED`). */
   permissions: Record<string, string>;
