@@ -5,13 +5,9 @@
  * Generated from npm:bignumber.js@2.0.3, file `bignumber.js` (MIT licence,
  * https://github.com/MikeMcl/bignumber.js/LICENCE). Do not edit: the test
  * "BIGNUMBER_JS is npm bignumber.js@2.0.3 verbatim" compares it with the
- * package. Regenerate with:
- *
- * ```sh
- * deno eval 'const t = Deno.readTextFileSync(new URL(import.meta.resolve("bignumber.js")));
- *   console.log(JSON.stringify(t))'
- * ```
- * and paste the output as the value below.
+ * package. To regenerate, read the file that
+ * `import.meta.resolve("bignumber.js")` points to and paste its
+ * `JSON.stringify` as the value below.
  *
  * @module
  */

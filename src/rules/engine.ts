@@ -19,12 +19,11 @@
  * the queue: a fall-through to the (human) next UI happens outside it.
  *
  * Choice of "fresh state per call", measured in a permissionless Worker
- * (Deno 2.9.6, 2-core x86-64 VM, 500 calls of the Clique rule, bignumber.js
- * evaluated in each context):
+ * (Deno 2.9.6, 2-core x86-64 VM, bignumber.js evaluated in each context):
  *
  * | candidate | per-call cost |
  * |---|---|
- * | `node:vm` context per call (`DONT_CONTEXTIFY`), scripts compiled once per worker | ≈0.45 ms (context alone ≈0.30 ms, + bignumber.js ≈0.15 ms) |
+ * | `node:vm` context per call (`DONT_CONTEXTIFY`), scripts compiled once per worker | ≈0.45 ms in the worker (context alone ≈0.30 ms); end to end through the engine ≈0.68 ms per Clique approval with the watchdog (`timeout`), ≈0.48 ms without, ≈0.72 ms with a `storage.get` + `put` |
  * | fresh Worker per call (or a warm pool refilled in the background) | ≈17 ms per Worker, plus the same script evaluation |
  * | `ShadowRealm` | not available (`typeof ShadowRealm === "undefined"`) |
  *
