@@ -184,6 +184,8 @@ export const RULES_WORKER_OPTIONS: WorkerOptions & {
 class RuleWorker {
   readonly loaded: Promise<string | undefined>;
   dead = false;
+  /** Set when the worker itself failed (e.g. its module did not load). */
+  failure: string | undefined;
   #worker: Worker;
   #host: WorkerHost;
   #pending: Pending | undefined;
@@ -198,6 +200,7 @@ class RuleWorker {
     this.#worker.onerror = (e: ErrorEvent) => {
       e.preventDefault();
       this.#host.logger.error("Rules worker failed", { err: e.message });
+      this.failure = e.message;
       this.#onLoaded(`worker failed: ${e.message}`);
       this.stop("crash");
     };
@@ -398,6 +401,9 @@ export class RulesEngine implements Ui {
   /** Compiles `worker`'s file and runs it once; throws what is wrong. */
   async #check(worker: RuleWorker): Promise<void> {
     const compileError = await worker.loaded;
+    if (worker.failure !== undefined) {
+      throw new RulesLoadError(`rules worker failed: ${worker.failure}`);
+    }
     if (compileError !== undefined) {
       throw new RulesLoadError(`rules file does not compile: ${compileError}`);
     }

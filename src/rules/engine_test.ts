@@ -682,3 +682,24 @@ Deno.test("rules/README.md lists each rules file's sha256", async () => {
     ok(readme.includes(`| \`${name}\` | \`${hex}\` |`), name);
   }
 });
+
+Deno.test("a request waiting at the next UI does not hold up rule calls", async () => {
+  const rule = `function ApproveSignData(r) {
+    return r.messages[0].value.indexOf("manual") >= 0 ? "ask" : "Approve";
+  }`;
+  await withEngine(rule, async (h) => {
+    let answer!: (v: { approved: boolean }) => void;
+    h.ui.approveSignData = (arg) => {
+      h.ui.calls.push({ method: "approveSignData", arg });
+      return new Promise((resolve) => answer = resolve);
+    };
+    const manual = h.engine.approveSignData(textRequest("manual"));
+    await new Promise((r) => setTimeout(r, 50));
+    deepStrictEqual(h.ui.methods(), ["approveSignData"]); // waiting for a person
+    deepStrictEqual(await h.engine.approveSignData(textRequest("auto")), {
+      approved: true,
+    });
+    answer({ approved: false });
+    deepStrictEqual(await manual, { approved: false });
+  });
+});
