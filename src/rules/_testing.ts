@@ -61,8 +61,10 @@ export function textRequest(text = "baz bazonk foo"): SignDataRequest {
 }
 
 /**
- * A Clique header request as the guide shows it (block `n`; the raw data
- * is the guide's header for block 2, only the message varies).
+ * A Clique header request as go-ethereum's Clique signing guide shows it
+ * (`docs/_clef/CliqueSigning.md`): `raw_data` is the guide's RLP header of
+ * block 2 (535 bytes; the zero bloom written as a run of `A`s), `hash` the
+ * guide's; only the block number in the message follows `n`.
  */
 export function cliqueRequest(n: number): SignDataRequest {
   return {
@@ -70,7 +72,7 @@ export function cliqueRequest(n: number): SignDataRequest {
     address: "0x9CD932F670F7eDe5dE86F756A6D02548e5899f47",
     raw_data:
       "+QIUoL0guY+66jZpzZh1wDX4Si/ycX4zD8FQqF/1Apy/r4uHoB3MTejex116q4W1Z7bM1BrTEkUblIp0E/ChQv1A1JNHlAAAAAAAAAAAAAAAAAAAAAAAAAAAoF0xJQr87ifQZc7HdMxcPwk0do8Gy/igUDX+TuoPZv6coFboHxcbzFWm/4NF5pLA+G5bSOAbmWytwAFiL7XjY7QhoFboHxcbzFWm/4NF5pLA+G5bSOAbmWytwAFiL7XjY7QhuQEA" +
-      "A".repeat(340) +
+      "A".repeat(342) +
       "ICg3pPDoCEYqsY1qDYgwEKFIRnZXRoiGdvMS4xOC4xhWxpbnV4AAAAAAAAAKAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAIgAAAAAAAAAAA==",
     messages: [{
       name: "Clique header",
