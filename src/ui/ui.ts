@@ -13,10 +13,15 @@
 
 /** Request metadata (external-api.md §3); attacker-controlled over HTTP. */
 export interface Metadata {
+  /** TCP peer `ip:port` over HTTP; `NA` otherwise. */
   remote: string;
+  /** The `Host` header over HTTP; `NA` otherwise. */
   local: string;
+  /** `ipc`, the HTTP protocol (e.g. `HTTP/1.1`), or `NA` for internal calls. */
   scheme: string;
+  /** The caller's `User-Agent` header (HTTP), else empty. */
   "User-Agent": string;
+  /** The caller's `Origin` header (HTTP), else empty. */
   Origin: string;
 }
 
