@@ -281,6 +281,8 @@ export interface DaemonOptions {
   readyTimeoutMs?: number;
   /** `--lightkdf` (default true). */
   lightkdf?: boolean;
+  /** Extra environment variables (e.g. `DENO_V8_FLAGS`). */
+  env?: Record<string, string>;
 }
 
 /** Memory figures of a process from `/proc/<pid>/status`, in KiB. */
@@ -442,6 +444,7 @@ export async function startDaemon(
     DENO_DIR: await denoDir(),
     DENO_NO_UPDATE_CHECK: "1",
     HOME: setup.home,
+    ...opts.env,
   };
   const stdinMode = opts.stdin ?? "null";
   const process = new Deno.Command(Deno.execPath(), {
