@@ -19,6 +19,7 @@
 export * from "./src/address.ts";
 export * from "./src/errors.ts";
 export * from "./src/json.ts";
+export * from "./src/ui/ui.ts";
 export * from "./src/keystore/mod.ts";
 export * from "./src/vault/mod.ts";
 export * from "./src/signing/mod.ts";

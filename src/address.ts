@@ -68,6 +68,12 @@ export class MixedcaseAddress {
   /** The original string exactly as received. */
   readonly original: string;
 
+  /**
+   * Wraps decoded bytes with their original spelling.
+   *
+   * @param bytes The 20 address bytes.
+   * @param original The string the caller sent.
+   */
   constructor(bytes: Uint8Array, original: string) {
     this.bytes = bytes;
     this.original = original;

@@ -14,6 +14,12 @@ export class StaveError extends Error {
   readonly code: number = -32000;
   /** Optional JSON-RPC `data` member (only relayed stdio-UI errors use it). */
   readonly data?: unknown;
+  /**
+   * Creates an error a caller may see.
+   *
+   * @param message Text the caller sees (never a secret).
+   * @param options `cause`, and `code`/`data` to override the defaults.
+   */
   constructor(
     message: string,
     options?: ErrorOptions & { code?: number; data?: unknown },
@@ -48,7 +54,15 @@ export class DecryptError extends StaveError {
 
 /** A vault or key file that exists but cannot be used; names the file. */
 export class DamagedFileError extends StaveError {
+  /** The damaged file. */
   readonly path: string;
+  /**
+   * Creates the error for one damaged file.
+   *
+   * @param path The damaged file.
+   * @param reason What is wrong with it.
+   * @param options `cause`.
+   */
   constructor(path: string, reason: string, options?: ErrorOptions) {
     super(`${path}: ${reason}`, options);
     this.path = path;
@@ -57,6 +71,11 @@ export class DamagedFileError extends StaveError {
 
 /** A command-line usage error (exit status 1, message on stderr). */
 export class UsageError extends Error {
+  /**
+   * Creates a usage error.
+   *
+   * @param message The usage problem.
+   */
   constructor(message: string) {
     super(message);
     this.name = "UsageError";
@@ -68,6 +87,12 @@ export class UsageError extends Error {
  * when it is a different file), exit status 1.
  */
 export class FatalError extends Error {
+  /**
+   * Creates a fatal error.
+   *
+   * @param message Printed after `Fatal: `.
+   * @param options `cause`.
+   */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "FatalError";

@@ -13,13 +13,8 @@ import {
   transactionHash,
 } from "./tx.ts";
 
-/** clef's `SignTransactionResult`. */
-export interface SignTransactionResult {
-  /** `0x` + the raw network encoding. */
-  raw: string;
-  /** go-ethereum transaction JSON (key order is the wire order). */
-  tx: Record<string, unknown>;
-}
+import type { SignTransactionResult } from "../ui/ui.ts";
+export type { SignTransactionResult };
 
 /**
  * Renders a signed transaction as go-ethereum's JSON: keys in Go's field

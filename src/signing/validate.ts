@@ -13,13 +13,8 @@ import type { FourByteDb } from "./fourbyte.ts";
 import { cloneSendTxArgs, type SendTxArgs } from "./send_tx_args.ts";
 import { buildTransaction } from "./tx.ts";
 
-/** One validation message (`{"type","message"}` on the wire). */
-export interface ValidationInfo {
-  /** Severity as clef writes it. */
-  type: "WARNING" | "CRITICAL" | "Info";
-  /** The message text. */
-  message: string;
-}
+import type { ValidationInfo } from "../ui/ui.ts";
+export type { ValidationInfo };
 
 /** Result of {@linkcode validateTransaction}. */
 export interface ValidationResult {

@@ -38,7 +38,9 @@ export function internalMetadata(): Metadata {
 
 /** A validation message (`{"type","message"}`); type WARNING, CRITICAL, Info. */
 export interface ValidationInfo {
+  /** Severity as clef writes it. */
   type: "WARNING" | "CRITICAL" | "Info";
+  /** The message text. */
   message: string;
 }
 
@@ -50,89 +52,117 @@ export type SendTxArgsJson = Record<string, unknown>;
 
 /** ui-api.md §1.1 */
 export interface SignTxRequest {
+  /** The transaction to sign (after validation-time normalisation). */
   transaction: SendTxArgsJson;
+  /** Validation messages; `null` when there are none. */
   call_info: ValidationInfo[] | null;
+  /** Request metadata (attacker-controlled over HTTP). */
   meta: Metadata;
 }
 
 /** ui-api.md §1.1 */
 export interface SignTxResponse {
+  /** The transaction to sign; the UI may have edited it. */
   transaction: SendTxArgsJson;
+  /** True to approve. */
   approved: boolean;
 }
 
 /** A NameValueType entry; `value` is a string or a nested list (typed data). */
 export interface NameValueType {
+  /** Field or entry name. */
   name: string;
+  /** A string, or a nested list for typed data. */
   value: unknown;
+  /** The type shown next to the name. */
   type: string;
 }
 
 /** ui-api.md §1.2 */
 export interface SignDataRequest {
+  /** Parsed media type (`data/typed` for typed data). */
   content_type: string;
+  /** The signer address as the caller wrote it. */
   address: string;
   /** Standard base64 of the exact bytes whose keccak256 is signed. */
   raw_data: string;
+  /** What the person is asked to sign, for display. */
   messages: NameValueType[];
+  /** Validation messages; `null` when there are none. */
   call_info: ValidationInfo[] | null;
   /** `0x` hex of the digest. */
   hash: string;
+  /** Request metadata (attacker-controlled over HTTP). */
   meta: Metadata;
 }
 
 /** ui-api.md §1.2 */
 export interface SignDataResponse {
+  /** True to approve. */
   approved: boolean;
 }
 
 /** An account as listed: lowercase `0x` address and `scheme://path` URL. */
 export interface AccountJson {
+  /** Lowercase `0x` address. */
   address: string;
+  /** `scheme://path`, e.g. `keystore:///abs/path`. */
   url: string;
 }
 
 /** ui-api.md §1.3 */
 export interface ListRequest {
+  /** Every account the signer holds. */
   accounts: AccountJson[];
+  /** Request metadata (attacker-controlled over HTTP). */
   meta: Metadata;
 }
 
 /** ui-api.md §1.3; `accounts` null or absent means denied. */
 export interface ListResponse {
+  /** The accounts the caller may see; `null` denies. */
   accounts: { address: string; url?: string }[] | null;
 }
 
 /** ui-api.md §1.4 */
 export interface NewAccountRequest {
+  /** Request metadata (attacker-controlled over HTTP). */
   meta: Metadata;
 }
 
 /** ui-api.md §1.4 */
 export interface NewAccountResponse {
+  /** True to approve. */
   approved: boolean;
 }
 
 /** ui-api.md §1.5 */
 export interface UserInputRequest {
+  /** Dialog title, e.g. `Account password`. */
   title: string;
+  /** The question shown. */
   prompt: string;
+  /** Read without echo. */
   isPassword: boolean;
 }
 
 /** ui-api.md §1.5 */
 export interface UserInputResponse {
+  /** The answer. */
   text: string;
 }
 
 /** `{raw, tx}` returned by account_signTransaction (signing.md §6.6). */
 export interface SignTransactionResult {
+  /** `0x` + the raw network encoding. */
   raw: string;
+  /** go-ethereum transaction JSON (key order is the wire order). */
   tx: Record<string, unknown>;
 }
 
 /** ui-api.md §1.6 */
 export interface StartupInfo {
+  /** `extapi_http`, `extapi_ipc`, `extapi_version`, `intapi_version`. */
   info: Record<string, string>;
 }
 
@@ -142,13 +172,22 @@ export interface StartupInfo {
  * never throw.
  */
 export interface Ui {
+  /** Asks to approve (and possibly edit) a transaction. */
   approveTx(request: SignTxRequest): Promise<SignTxResponse>;
+  /** Asks to approve a data signature. */
   approveSignData(request: SignDataRequest): Promise<SignDataResponse>;
+  /** Asks which accounts the caller may see. */
   approveListing(request: ListRequest): Promise<ListResponse>;
+  /** Asks to approve creating an account. */
   approveNewAccount(request: NewAccountRequest): Promise<NewAccountResponse>;
+  /** Asks for text, usually a password. */
   onInputRequired(request: UserInputRequest): Promise<UserInputResponse>;
+  /** Shows an error message. */
   showError(text: string): void;
+  /** Shows an informational message. */
   showInfo(text: string): void;
+  /** Reports a signed transaction. */
   onApprovedTx(result: SignTransactionResult): void;
+  /** Reports the endpoints once the signer listens. */
   onSignerStartup(info: StartupInfo): void;
 }
