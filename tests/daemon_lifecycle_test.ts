@@ -129,3 +129,72 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "SIGTERM while a request waits at the prompt: the request is answered first, then exit 0",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const s = await setupSigner({ vault: false });
+    const d = await startDaemon(s, {
+      stdin: "pipe",
+      extraFlags: ["--approval-timeout", "2s"],
+    });
+    try {
+      const c = await IpcClient.connect(d.ipcPath);
+      const pending = c.request("account_signData", [
+        "text/plain",
+        RAW_KEY_ADDRESS,
+        hexOfText("waiting"),
+      ]);
+      await sleep(300);
+      const st = await d.stop("SIGTERM");
+      strictEqual(st.code, 0, d.stderrText());
+      deepStrictEqual((await pending).error, {
+        code: -32000,
+        message: "request denied",
+      });
+      strictEqual(await exists(d.ipcPath), false);
+      c.close();
+    } finally {
+      await d.kill9();
+      await s.cleanup();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "SIGTERM while a prompt would outlast the shutdown grace: exit 0 within 15 s",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const s = await setupSigner({ vault: false });
+    // Default --approval-timeout (60 s) is longer than the 10 s grace.
+    const d = await startDaemon(s, { stdin: "pipe" });
+    try {
+      const c = await IpcClient.connect(d.ipcPath);
+      c.request("account_signData", [
+        "text/plain",
+        RAW_KEY_ADDRESS,
+        hexOfText("nobody answers"),
+      ]);
+      await sleep(300);
+      const t0 = performance.now();
+      Deno.kill(await d.daemonPid(), "SIGTERM");
+      const st = await Promise.race([d.status, sleep(15_000).then(() => null)]);
+      const secs = (performance.now() - t0) / 1000;
+      ok(
+        st,
+        `still running ${secs.toFixed(1)} s after SIGTERM\n${d.stderrText()}`,
+      );
+      strictEqual(st.code, 0, d.stderrText());
+      strictEqual(await exists(d.ipcPath), false);
+      c.close();
+    } finally {
+      await d.kill9();
+      await s.cleanup();
+    }
+  },
+});
