@@ -1,87 +1,65 @@
 /**
- * The `account_*` method table: positional parameters decoded with Go's
- * rules (spec external-api.md §1.3, §2), the audit log around each call
- * (`auditlog.go`), then the signer core.
+ * The `account_*` method table: positional parameters decoded in order
+ * with Go's rules (spec external-api.md §1.3, §2; the dispatcher answers a
+ * decoder's throw with -32602 `invalid argument <i>: <message>`), the
+ * audit log around each call (`auditlog.go`), then the signer core.
  *
  * @module
  */
 import type { MixedcaseAddress } from "../address.ts";
 import { fromHex } from "../_bytes.ts";
-import { StaveError } from "../errors.ts";
 import { type JsonValue, stringifyJson } from "../json.ts";
 import {
   decodeBytesJson,
   decodeMixedcaseAddressJson,
   goJsonKind,
 } from "../signing/hexutil.ts";
-import { decodeTypedData } from "../signing/eip712.ts";
-import { decodeGnosisSafeTx } from "../signing/gnosis.ts";
-import { decodeSendTxArgs, sendTxArgsToJson } from "../signing/send_tx_args.ts";
+import { decodeTypedData, type TypedData } from "../signing/eip712.ts";
+import { decodeGnosisSafeTx, type GnosisSafeTx } from "../signing/gnosis.ts";
+import {
+  decodeSendTxArgs,
+  type SendTxArgs,
+  sendTxArgsToJson,
+} from "../signing/send_tx_args.ts";
 import type { Metadata } from "../ui/ui.ts";
+import type { CallContext, MethodSpec, ParamSpec } from "../rpc/dispatch.ts";
 import type { AuditLogger } from "./audit_log.ts";
 import type { SignerApi } from "./external.ts";
 
-/** The context the transport hands each call. */
-export interface CallContext {
-  meta: Metadata;
-}
-
-/** One JSON-RPC method: arity and handler over positional arguments. */
-export interface MethodSpec {
-  /** Arguments that must be present. */
-  minArgs: number;
-  /** Most arguments accepted. */
-  maxArgs: number;
-  /** Runs the call; throws to answer with an error. */
-  handler(args: JsonValue[], ctx: CallContext): Promise<unknown>;
-}
-
-/** `invalid argument <i>: <msg>` with code -32602 (go-ethereum rpc). */
-export class InvalidArgumentError extends StaveError {
-  constructor(index: number, message: string) {
-    super(`invalid argument ${index}: ${message}`, { code: -32602 });
-  }
-}
-
-function decodeArg<T>(index: number, decode: () => T): T {
-  try {
-    return decode();
-  } catch (err) {
-    if (err instanceof TypeError || err instanceof RangeError) {
-      throw new InvalidArgumentError(index, err.message);
-    }
-    throw err;
-  }
-}
-
-function stringArg(args: JsonValue[], i: number): string {
-  const v = args[i];
-  if (v === null || v === undefined) return "";
+function goString(v: JsonValue): string {
+  if (v === null) return ""; // Go leaves a string untouched for null
   if (typeof v !== "string") {
-    throw new InvalidArgumentError(
-      i,
+    throw new TypeError(
       `json: cannot unmarshal ${goJsonKind(v)} into Go value of type string`,
     );
   }
   return v;
 }
 
-function optionalStringArg(args: JsonValue[], i: number): string | undefined {
-  const v = args[i];
-  return v === null || v === undefined ? undefined : stringArg(args, i);
-}
-
-function addressArg(args: JsonValue[], i: number): MixedcaseAddress {
-  return decodeArg(i, () => decodeMixedcaseAddressJson(args[i]));
-}
-
-function bytesArg(args: JsonValue[], i: number): Uint8Array {
-  return decodeArg(i, () => decodeBytesJson(args[i]));
-}
-
-function objectOrEmpty(v: JsonValue | undefined): JsonValue {
+function objectOrEmpty(v: JsonValue): JsonValue {
   // Go decodes a JSON null into a struct as its zero value.
-  return v === null || v === undefined ? Object.create(null) : v;
+  return v === null ? Object.create(null) : v;
+}
+
+/** A decoded object argument that is also audited as received. */
+interface Received<T> {
+  raw: JsonValue;
+  value: T;
+}
+
+const STRING: ParamSpec = { decode: (v) => goString(v) };
+const OPTIONAL_STRING: ParamSpec = { optional: true, decode: goString };
+const ADDRESS: ParamSpec = { decode: (v) => decodeMixedcaseAddressJson(v) };
+const BYTES: ParamSpec = { decode: (v) => decodeBytesJson(v) };
+const ANY: ParamSpec = {};
+
+function received<T>(decode: (v: JsonValue) => T): ParamSpec {
+  return {
+    decode: (v): Received<T> => {
+      const raw = objectOrEmpty(v);
+      return { raw, value: decode(raw) };
+    },
+  };
 }
 
 /**
@@ -89,31 +67,28 @@ function objectOrEmpty(v: JsonValue | undefined): JsonValue {
  *
  * @param api The signer core.
  * @param audit The audit logger, when `--auditlog` is set.
- * @returns Method name → spec.
+ * @returns Method name → spec, for `RpcServer.register`.
  */
 export function externalMethods(
   api: SignerApi,
   audit?: AuditLogger,
 ): Record<string, MethodSpec> {
   const a = audit;
+  const meta = (ctx: CallContext): Metadata => ctx.meta;
   return {
     account_version: {
-      minArgs: 0,
-      maxArgs: 0,
-      async handler(_args, { meta }) {
-        await a?.versionRequest(meta);
+      async handler(_args, ctx) {
+        await a?.versionRequest(meta(ctx));
         const v = api.version();
         await a?.versionResponse(v);
         return v;
       },
     },
     account_list: {
-      minArgs: 0,
-      maxArgs: 0,
-      async handler(_args, { meta }) {
-        await a?.listRequest(meta);
+      async handler(_args, ctx) {
+        await a?.listRequest(meta(ctx));
         try {
-          const list = await api.list(meta);
+          const list = await api.list(meta(ctx));
           await a?.listResponse(list);
           return list;
         } catch (err) {
@@ -123,25 +98,22 @@ export function externalMethods(
       },
     },
     account_new: {
-      minArgs: 0,
-      maxArgs: 0,
-      handler(_args, { meta }) {
-        return api.newAccount(meta); // not audited, as in clef
+      handler(_args, ctx) {
+        return api.newAccount(meta(ctx)); // not audited, as in clef
       },
     },
     account_signTransaction: {
-      minArgs: 1,
-      maxArgs: 2,
-      async handler(args, { meta }) {
-        const tx = decodeArg(0, () => decodeSendTxArgs(objectOrEmpty(args[0])));
-        const selector = optionalStringArg(args, 1);
+      params: [received(decodeSendTxArgs), OPTIONAL_STRING],
+      async handler(args, ctx) {
+        const tx = (args[0] as Received<SendTxArgs>).value;
+        const selector = args[1] as string | undefined;
         await a?.signTransactionRequest(
-          meta,
+          meta(ctx),
           stringifyJson(sendTxArgsToJson(tx)),
           selector,
         );
         try {
-          const result = await api.signTransaction(tx, selector, meta);
+          const result = await api.signTransaction(tx, selector, meta(ctx));
           await a?.signTransactionResponse(fromHex(result.raw));
           return result;
         } catch (err) {
@@ -151,20 +123,19 @@ export function externalMethods(
       },
     },
     account_signData: {
-      minArgs: 3,
-      maxArgs: 3,
-      async handler(args, { meta }) {
-        const contentType = stringArg(args, 0);
-        const address = addressArg(args, 1);
-        const data = args[2] ?? null;
+      params: [STRING, ADDRESS, ANY],
+      async handler(args, ctx) {
+        const contentType = args[0] as string;
+        const address = args[1] as MixedcaseAddress;
+        const data = args[2] as JsonValue;
         await a?.signDataRequest(
-          meta,
+          meta(ctx),
           address,
           stringifyJson(data),
           contentType,
         );
         try {
-          const sig = await api.signData(contentType, address, data, meta);
+          const sig = await api.signData(contentType, address, data, meta(ctx));
           await a?.signDataResponse(fromHex(sig));
           return sig;
         } catch (err) {
@@ -174,15 +145,17 @@ export function externalMethods(
       },
     },
     account_signTypedData: {
-      minArgs: 2,
-      maxArgs: 2,
-      async handler(args, { meta }) {
-        const address = addressArg(args, 0);
-        const raw = objectOrEmpty(args[1]);
-        const typed = decodeArg(1, () => decodeTypedData(raw));
-        await a?.signTypedDataRequest(meta, address, stringifyJson(raw));
+      params: [ADDRESS, received(decodeTypedData)],
+      async handler(args, ctx) {
+        const address = args[0] as MixedcaseAddress;
+        const typed = args[1] as Received<TypedData>;
+        await a?.signTypedDataRequest(
+          meta(ctx),
+          address,
+          stringifyJson(typed.raw),
+        );
         try {
-          const sig = await api.signTypedData(address, typed, meta);
+          const sig = await api.signTypedData(address, typed.value, meta(ctx));
           await a?.signTypedDataResponse(fromHex(sig));
           return sig;
         } catch (err) {
@@ -192,25 +165,23 @@ export function externalMethods(
       },
     },
     account_signGnosisSafeTx: {
-      minArgs: 2,
-      maxArgs: 3,
-      async handler(args, { meta }) {
-        const address = addressArg(args, 0);
-        const raw = objectOrEmpty(args[1]);
-        const safeTx = decodeArg(1, () => decodeGnosisSafeTx(raw));
-        const selector = optionalStringArg(args, 2);
+      params: [ADDRESS, received(decodeGnosisSafeTx), OPTIONAL_STRING],
+      async handler(args, ctx) {
+        const address = args[0] as MixedcaseAddress;
+        const safeTx = args[1] as Received<GnosisSafeTx>;
+        const selector = args[2] as string | undefined;
         await a?.signGnosisSafeTxRequest(
-          meta,
+          meta(ctx),
           address,
-          stringifyJson(raw),
+          stringifyJson(safeTx.raw),
           selector,
         );
         try {
           const result = await api.signGnosisSafeTx(
             address,
-            safeTx,
+            safeTx.value,
             selector,
-            meta,
+            meta(ctx),
           );
           await a?.signGnosisSafeTxResponse(stringifyJson(result));
           return result;
@@ -221,12 +192,11 @@ export function externalMethods(
       },
     },
     account_ecRecover: {
-      minArgs: 2,
-      maxArgs: 2,
-      async handler(args, { meta }) {
-        const data = bytesArg(args, 0);
-        const sig = bytesArg(args, 1);
-        await a?.ecRecoverRequest(meta, data, sig);
+      params: [BYTES, BYTES],
+      async handler(args, ctx) {
+        const data = args[0] as Uint8Array;
+        const sig = args[1] as Uint8Array;
+        await a?.ecRecoverRequest(meta(ctx), data, sig);
         try {
           const addr = api.ecRecover(data, sig);
           await a?.ecRecoverResponse(addr);
@@ -238,4 +208,32 @@ export function externalMethods(
       },
     },
   };
+}
+
+/**
+ * Calls a method in-process with raw JSON arguments, decoding them as the
+ * dispatcher would (used by the `--stdio-ui-test` self test).
+ *
+ * @param spec The method.
+ * @param args Raw positional arguments.
+ * @param meta Request metadata.
+ * @returns The handler's result.
+ */
+export async function callMethod(
+  spec: MethodSpec,
+  args: JsonValue[],
+  meta: Metadata,
+): Promise<unknown> {
+  const decoded = (spec.params ?? []).map((p, i) =>
+    i >= args.length || (p.optional && args[i] === null)
+      ? undefined
+      : p.decode
+      ? p.decode(args[i])
+      : args[i]
+  );
+  return await spec.handler(decoded, {
+    transport: "ipc",
+    meta,
+    signal: new AbortController().signal,
+  });
 }

@@ -30,7 +30,7 @@ import { CliUi } from "../ui/cli_ui.ts";
 import { StdioUi } from "../ui/stdio_ui.ts";
 import { withApprovalTimeout } from "../ui/guarded_ui.ts";
 import { runUiSelfTest } from "../ui/ui_test_sequence.ts";
-import type { Ui, UserInputRequest } from "../ui/ui.ts";
+import type { Metadata, Ui, UserInputRequest } from "../ui/ui.ts";
 import { RulesEngine, RulesLoadError } from "../rules/engine.ts";
 import {
   errorText,
@@ -39,7 +39,7 @@ import {
   SignerApi,
 } from "../api/external.ts";
 import { createInternalApi } from "../api/internal.ts";
-import { externalMethods } from "../api/rpc_methods.ts";
+import { callMethod, externalMethods } from "../api/rpc_methods.ts";
 import { AuditLogger } from "../api/audit_log.ts";
 import { CliqueGuard } from "../api/clique_guard.ts";
 import { KeyCache, KeyUnlocker } from "../api/key_unlock.ts";
@@ -242,13 +242,7 @@ class Daemon {
     });
     const methods = externalMethods(api, audit);
     for (const [name, spec] of Object.entries(methods)) {
-      rpc.register(name, {
-        params: Array.from(
-          { length: spec.maxArgs },
-          (_, i) => ({ optional: i >= spec.minArgs }),
-        ),
-        handler: (args, ctx) => spec.handler(args as JsonValue[], ctx),
-      });
+      rpc.register(name, spec);
     }
 
     let httpUrl = "n/a";
@@ -293,8 +287,8 @@ class Daemon {
 
     if (o.stdioUiTest) {
       log.info("Performing UI test");
-      const call = (name: string, args: JsonValue[], meta: unknown) =>
-        methods[name].handler(args, { meta: meta as never });
+      const call = (name: string, args: JsonValue[], meta: Metadata) =>
+        callMethod(methods[name], args, meta);
       runUiSelfTest(ui, {
         signData: (ct, addr, data, meta) =>
           call("account_signData", [ct, addr, data], meta),
