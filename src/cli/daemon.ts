@@ -141,6 +141,8 @@ class Daemon {
   #rules: RulesEngine | undefined;
   #rulesHash = "";
   #cleanup: (() => Promise<void> | void)[] = [];
+  /** Aborted on SIGINT/SIGTERM: pending approvals are denied at once. */
+  #shutdown = new AbortController();
 
   constructor(opts: DaemonOptions, log: Logger) {
     this.#o = opts;
@@ -188,7 +190,9 @@ class Daemon {
     const fourByte = await this.#loadFourByte();
 
     await this.#openVault(baseUi);
-    const guardedUi = withApprovalTimeout(baseUi, o.approvalTimeoutMs, log);
+    const guardedUi = withApprovalTimeout(baseUi, o.approvalTimeoutMs, log, {
+      shutdown: this.#shutdown.signal,
+    });
     let ui: Ui = guardedUi;
     if (o.rules !== "") {
       ui = this.#rules = await this.#loadRules(guardedUi);
@@ -316,6 +320,7 @@ class Daemon {
     const signal = await this.#waitForStop();
     log.info("Exiting...", { signal });
     await sdNotify("STOPPING=1");
+    this.#shutdown.abort();
     for (const fn of this.#cleanup) {
       try {
         await fn();

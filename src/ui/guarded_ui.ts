@@ -145,6 +145,12 @@ export interface ApprovalTimeoutOptions {
   setTimeout?: (fn: () => void, ms: number) => unknown;
   /** Cancels a timer made by `setTimeout`. */
   clearTimeout?: (id: unknown) => void;
+  /**
+   * Aborted when the daemon shuts down: pending and later approvals are
+   * denied at once (input requests fail), so shutdown never waits for a
+   * person.
+   */
+  shutdown?: AbortSignal;
 }
 
 function formatDuration(ms: number): string {
@@ -182,7 +188,9 @@ export function withApprovalTimeout(
   options: ApprovalTimeoutOptions = {},
 ): CancellableUi {
   const inner = ui as CancellableUi;
-  if (!(ms > 0) || !Number.isFinite(ms)) return inner;
+  const timed = ms > 0 && Number.isFinite(ms);
+  const shutdown = options.shutdown;
+  if (!timed && !shutdown) return inner;
   const setT = options.setTimeout ?? ((fn, t) => setTimeout(fn, t));
   const clearT = options.clearTimeout ??
     ((id) => clearTimeout(id as number));
@@ -201,33 +209,52 @@ export function withApprovalTimeout(
       let done = false;
       const finish = () => {
         done = true;
-        clearT(timer);
+        if (timer !== undefined) clearT(timer);
         outer?.removeEventListener("abort", forward);
+        shutdown?.removeEventListener("abort", onShutdown);
       };
-      const timer = setT(() => {
+      const giveUp = (
+        why: string,
+        message: string,
+        kv: Record<string, unknown>,
+      ) => {
         if (done) return;
         finish();
-        const reason = new UiUnavailableError(
-          `no answer within ${formatDuration(ms)}`,
-        );
+        const reason = new UiUnavailableError(why);
         ac.abort(reason);
         if (kind === "OnInputRequired") {
-          logger.warn("User input timed out", {
-            timeout: formatDuration(ms),
-          });
+          logger.warn(message.replace("request denied", "no input"), kv);
           reject(reason);
           return;
         }
-        logger.warn("Approval timed out, request denied", {
-          request: kind,
-          timeout: formatDuration(ms),
-        });
+        logger.warn(message, { request: kind, ...kv });
         try {
           resolve(onTimeout());
         } catch (e) {
           reject(e);
         }
-      }, ms);
+      };
+      const onShutdown = () =>
+        giveUp("signer shutting down", "Shutting down, request denied", {});
+      const timer = timed
+        ? setT(() =>
+          kind === "OnInputRequired"
+            ? giveUp(
+              `no answer within ${formatDuration(ms)}`,
+              "User input timed out",
+              { timeout: formatDuration(ms) },
+            )
+            : giveUp(
+              `no answer within ${formatDuration(ms)}`,
+              "Approval timed out, request denied",
+              { timeout: formatDuration(ms) },
+            ), ms)
+        : undefined;
+      if (shutdown?.aborted) {
+        onShutdown();
+        return;
+      }
+      shutdown?.addEventListener("abort", onShutdown, { once: true });
       let p: Promise<T>;
       try {
         p = call({ signal: ac.signal });

@@ -3,6 +3,7 @@ import { StaveError } from "../errors.ts";
 import {
   type CancellableUi,
   deniedResponse,
+  silentLogger,
   type UiCallOptions,
   UiUnavailableError,
   withApprovalTimeout,
@@ -159,4 +160,22 @@ Deno.test("deniedResponse() keeps the transaction of a denied ApproveTx", () => 
     { transaction, approved: false },
   );
   deepStrictEqual(deniedResponse("ApproveNewAccount", {}), { approved: false });
+});
+
+Deno.test("withApprovalTimeout() denies pending and later approvals once shutdown is signalled", async () => {
+  const never = () => new Promise<never>(() => {});
+  const inner = {
+    approveSignData: never,
+    onInputRequired: never,
+  } as unknown as Ui;
+  const shutdown = new AbortController();
+  const ui = withApprovalTimeout(inner, 0, silentLogger, {
+    shutdown: shutdown.signal,
+  });
+  const pending = ui.approveSignData({} as never);
+  const input = ui.onInputRequired({} as never);
+  shutdown.abort();
+  deepStrictEqual(await pending, { approved: false });
+  await rejects(input, UiUnavailableError);
+  deepStrictEqual(await ui.approveSignData({} as never), { approved: false });
 });
