@@ -321,13 +321,26 @@ class Daemon {
     log.info("Exiting...", { signal });
     await sdNotify("STOPPING=1");
     this.#shutdown.abort();
-    for (const fn of this.#cleanup) {
-      try {
-        await fn();
-      } catch (err) {
-        log.warn("Shutdown step failed", { err: errorText(err) });
+    const steps = (async () => {
+      for (const fn of this.#cleanup) {
+        try {
+          await fn();
+        } catch (err) {
+          log.warn("Shutdown step failed", { err: errorText(err) });
+        }
       }
+    })();
+    // Never hang on the way out: every step is bounded, and so is the sum.
+    let timer: number | undefined;
+    const late = new Promise<"late">((r) =>
+      timer = setTimeout(() => r("late"), SHUTDOWN_GRACE_MS + 5_000)
+    );
+    if (
+      await Promise.race([steps.then(() => "done" as const), late]) === "late"
+    ) {
+      log.error("Shutdown steps did not finish in time; exiting anyway");
     }
+    clearTimeout(timer);
     stdioUi?.close();
     return 0;
   }
