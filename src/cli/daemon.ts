@@ -331,7 +331,7 @@ class Daemon {
       }
     })();
     // Never hang on the way out: every step is bounded, and so is the sum.
-    let timer: number | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<"late">((r) =>
       timer = setTimeout(() => r("late"), SHUTDOWN_GRACE_MS + 5_000)
     );
