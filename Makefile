@@ -25,6 +25,7 @@ demo: deno
 
 bench: deno
 	$(DENO) task --quiet bench
+	$(DENO) task --quiet bench:sign
 
 binary: deno
 	$(DENO) task --quiet build
