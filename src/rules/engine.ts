@@ -51,13 +51,17 @@
  * node:vm's `timeout` with what is left of `timeoutMs` (`--rules-timeout`);
  * its watchdog thread stops the rule with V8 `TerminateExecution`, which the
  * rule cannot catch and which also interrupts `Atomics.wait` and promise
- * jobs. The request is then denied (not forwarded), the call's writes are
- * dropped, the worker is terminated and a new one serves the next call.
- * `worker.terminate()` alone cannot do this: in Deno 2.9.6 it does not
- * interrupt a worker that is busy in JavaScript (the thread keeps spinning;
- * measured, and denoland/deno#35657), so it is only used on an idle
- * worker, and as a last resort when a worker does not report back within
- * `timeoutMs + graceMs`.
+ * jobs. The whole call runs under a second, outer watchdog (in a pristine
+ * context, `timeoutMs` + 250 ms): node:vm handles a timeout or an exception
+ * leaving the rule's context by reading properties there without a
+ * watchdog, and a rule can plant looping accessors or proxy traps on what
+ * it reads (tested). The request is then denied (not forwarded), the
+ * call's writes are dropped, the worker is terminated and a new one serves
+ * the next call. `worker.terminate()` alone cannot do this: in Deno 2.9.6
+ * it does not interrupt a worker that is busy in JavaScript (the thread
+ * keeps spinning; measured, and denoland/deno#35657), so it is only used
+ * on an idle worker, and as a last resort when a worker does not report
+ * back within `timeoutMs + graceMs`.
  *
  * Memory: Deno offers no heap limit for a Web Worker (`resourceLimits` is
  * for node:worker_threads, `--v8-flags` are process-wide) and a V8 isolate

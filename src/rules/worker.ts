@@ -96,6 +96,12 @@ const SETUP_JS = `(function (hostGet, hostPut, hostLog) {
 
 // deno-lint-ignore no-explicit-any
 const scope = self as any;
+// A rule's rejected promise must not become an uncaught error of the
+// worker (Deno would format its reason, running rule code unwatched).
+scope.addEventListener(
+  "unhandledrejection",
+  (e: PromiseRejectionEvent) => e.preventDefault(),
+);
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -105,6 +111,9 @@ let rulesScript: vm.Script | undefined;
 let loadError: string | undefined;
 
 let sab = new SharedArrayBuffer(GET_DATA_OFFSET + GET_BUFFER_BYTES);
+
+/** Time node:vm gets after the call's budget to finish its own work. */
+const OUTER_GRACE_MS = 250;
 
 /** State of the call in progress. */
 let callId = 0;
@@ -166,11 +175,18 @@ function describe(e: unknown): string {
   }
 }
 
-/** node:vm's watchdog error (created in the context; code set by node:vm). */
+/**
+ * node:vm's watchdog error. It is built in the rule's context, where a
+ * rule may have planted a `code` accessor that makes node:vm's assignment
+ * fail, so the own `message` counts too (callers also check the clock).
+ */
 function isTimeout(e: unknown): boolean {
   try {
-    return e !== null && typeof e === "object" &&
-      ownData(e, "code") === "ERR_SCRIPT_EXECUTION_TIMEOUT";
+    if (e === null || typeof e !== "object") return false;
+    const message = ownData(e, "message");
+    return ownData(e, "code") === "ERR_SCRIPT_EXECUTION_TIMEOUT" ||
+      (typeof message === "string" &&
+        message.startsWith("Script execution timed out"));
   } catch {
     return false;
   }
@@ -258,6 +274,17 @@ function load(source: string): void {
   );
 }
 
+// A second, pristine context whose only job is to run `run()` (the whole
+// call) under an outer watchdog. After the inner watchdog stops a rule,
+// node:vm builds its timeout error from the rule's context outside that
+// watchdog (it reads `name`, `message`, `stack`, `Error.prepareStackTrace`
+// there), and the same happens when an exception leaves a context: a rule
+// that planted a looping getter or proxy trap would hang the worker there,
+// and Deno cannot terminate a busy worker. The outer watchdog bounds that
+// too; its own error is built from this context, which no rule touches.
+const outer = vm.createContext(vm.constants.DONT_CONTEXTIFY);
+const outerScript = new vm.Script("run()", { filename: "call.js" });
+
 function call(msg: CallMessage): void {
   callId = msg.id;
   puts = new Map();
@@ -278,37 +305,53 @@ function call(msg: CallMessage): void {
   let error: string | undefined;
   let timedOut = false;
   let phase: "rules" | "hook" = "rules";
-  try {
-    if (rulesScript === undefined) throw new SyntaxError(loadError);
-    const ctx = vm.createContext(vm.constants.DONT_CONTEXTIFY, {
-      // Promise jobs a rule queues run before its evaluation returns, so
-      // they are part of (and timed with) this call.
-      microtaskMode: "afterEvaluate",
-    });
-    setupScript!.runInContext(ctx, budget())(hostGet, hostPut, hostLog);
+  const run = () => {
     try {
-      bignumberScript!.runInContext(ctx, budget());
+      if (rulesScript === undefined) throw new SyntaxError(loadError);
+      const ctx = vm.createContext(vm.constants.DONT_CONTEXTIFY, {
+        // Promise jobs a rule queues run before its evaluation returns, so
+        // they are part of (and timed with) this call.
+        microtaskMode: "afterEvaluate",
+      });
+      setupScript!.runInContext(ctx, budget())(hostGet, hostPut, hostLog);
+      try {
+        bignumberScript!.runInContext(ctx, budget());
+      } catch (e) {
+        if (isTimeout(e) || (limited && performance.now() >= deadline)) {
+          throw e;
+        }
+        // clef ignores other errors running bignumber.js
+      }
+      rulesScript.runInContext(ctx, budget());
+      phase = "hook";
+      if (msg.hook !== null) {
+        // clef evaluates `Hook(JSON.parse("<json>"))`; the template literal
+        // applies ToString to the result inside the context.
+        const expr = "`${" + msg.hook + "(JSON.parse(" +
+          JSON.stringify(msg.json) + "))}`";
+        const value = new vm.Script(expr, { filename: msg.hook })
+          .runInContext(ctx, budget());
+        result = typeof value === "string" ? value : "";
+      } else {
+        result = "";
+      }
     } catch (e) {
-      if (isTimeout(e)) throw e;
-      // clef ignores other errors running bignumber.js
+      timedOut = isTimeout(e) || (limited && performance.now() >= deadline);
+      error = timedOut ? "timeout" : describe(e);
     }
-    rulesScript.runInContext(ctx, budget());
-    phase = "hook";
-    if (msg.hook !== null) {
-      // clef evaluates `Hook(JSON.parse("<json>"))`; the template literal
-      // applies ToString to the result inside the context.
-      const expr = "`${" + msg.hook + "(JSON.parse(" +
-        JSON.stringify(msg.json) + "))}`";
-      const value = new vm.Script(expr, { filename: msg.hook })
-        .runInContext(ctx, budget());
-      result = typeof value === "string" ? value : "";
-    } else {
-      result = "";
-    }
+  };
+  (outer as unknown as { run: () => void }).run = run;
+  try {
+    outerScript.runInContext(
+      outer,
+      limited ? { timeout: Math.ceil(msg.timeoutMs) + OUTER_GRACE_MS } : {},
+    );
   } catch (e) {
-    timedOut = isTimeout(e);
-    error = timedOut ? "timeout" : describe(e);
+    // only the outer watchdog gets here
+    timedOut = true;
+    error = isTimeout(e) ? "timeout" : describe(e);
   }
+  if (timedOut) result = undefined;
   post({
     t: "done",
     id: msg.id,
