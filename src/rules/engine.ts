@@ -23,7 +23,7 @@
  *
  * | candidate | per-call cost |
  * |---|---|
- * | `node:vm` context per call (`DONT_CONTEXTIFY`), scripts compiled once per worker | ≈0.45 ms in the worker (context alone ≈0.30 ms); end to end through the engine ≈0.68 ms per Clique approval with the watchdog (`timeout`), ≈0.48 ms without, ≈0.72 ms with a `storage.get` + `put` |
+ * | `node:vm` context per call (`DONT_CONTEXTIFY`), scripts compiled once per worker | ≈0.45 ms in the worker (context alone ≈0.30 ms); end to end through the engine ≈0.55–0.7 ms per Clique approval (1000 calls, `rules/clique_only.js`, both watchdogs on), ≈0.65–0.72 ms with a `storage.get` + `put` (`rules/clique_lastblock.js`) |
  * | fresh Worker per call (or a warm pool refilled in the background) | ≈17 ms per Worker, plus the same script evaluation |
  * | `ShadowRealm` | not available (`typeof ShadowRealm === "undefined"`) |
  *

@@ -14,9 +14,9 @@
  * `storage` and `console` written in the context's own code, evaluates
  * bignumber.js and the rules file (both compiled once per worker) and
  * finally `<Hook>(JSON.parse(<json>))`, each under node:vm's watchdog with
- * what is left of the call's time budget. Nothing of the rule's runs
- * outside the watchdog: exceptions are described from their own data
- * properties (no getters, no proxy traps, no `toString`).
+ * what is left of the call's time budget, and the whole call under an
+ * outer watchdog (see `outer` below). Exceptions are described from their
+ * own data properties (no getters, no proxy traps, no `toString`).
  *
  * Containment: the worker realm (which has `Deno`, `postMessage`,
  * `import()`) is never reachable from a rule. The only worker objects a
