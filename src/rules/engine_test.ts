@@ -703,3 +703,32 @@ Deno.test("a request waiting at the next UI does not hold up rule calls", async 
     deepStrictEqual(await manual, { approved: false });
   });
 });
+
+Deno.test("RulesEngine keeps rule storage in an encrypted jsstorage.json", async () => {
+  const { AesGcmStore } = await import("../vault/aes_gcm_store.ts");
+  const { fsStoreFile } = await import("../cli/fs_vault.ts");
+  const { cliqueRequest } = await import("./_testing.ts");
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/jsstorage.json`;
+    const key = new Uint8Array(32).fill(7);
+    const source = await guideRule("clique_lastblock.js");
+    await withEngine(source, async (h) => {
+      deepStrictEqual(await h.engine.approveSignData(cliqueRequest(7)), {
+        approved: true,
+      });
+      // durable before the response: the file already holds the new height
+      const reopened = new AesGcmStore(fsStoreFile(path), key);
+      strictEqual(await reopened.get("lastblock"), "7");
+      deepStrictEqual(await h.engine.approveSignData(cliqueRequest(7)), {
+        approved: false,
+      });
+    }, { store: new AesGcmStore(fsStoreFile(path), key) });
+    const file = JSON.parse(await Deno.readTextFile(path));
+    deepStrictEqual(Object.keys(file), ["lastblock"]);
+    deepStrictEqual(Object.keys(file.lastblock), ["iv", "c"]);
+    ok(!(await Deno.readTextFile(path)).includes('"7"'));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
