@@ -74,9 +74,9 @@ function asStaveError(e: unknown): never {
  * @param data The `data` parameter (shape depends on the content type).
  * @returns The request parts; `clique` tells whether `v` stays 0/1.
  * @throws {StaveError} with clef's message (code -32000) for every
- * decoding, formatting and hashing error; code -32603 `method handler
- * crashed` where clef panics (post-Shanghai Clique header, null array item
- * in typed data).
+ * decoding, formatting and hashing error, including a clear refusal of a
+ * post-Shanghai Clique header (clef crashed there); code -32603 `method
+ * handler crashed` where clef panics on a null array item in typed data.
  *
  * @example Usage
  * ```ts

@@ -216,8 +216,8 @@ Deno.test("buildSignDataRequest() clique header keeps v 0/1 and refuses Shanghai
     )
   );
   ok(e instanceof StaveError);
-  strictEqual(e.code, -32603);
-  strictEqual(e.message, "method handler crashed");
+  strictEqual(e.code, -32000);
+  ok(e.message.startsWith("clique does not support Shanghai"), e.message);
 });
 
 Deno.test("typed data with a number overflowing a double is refused as Go does", () => {
