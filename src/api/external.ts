@@ -380,7 +380,8 @@ export class SignerApi {
       this.#o.ui.showError(errorText(err));
       throw err;
     }
-    this.#o.ui.onApprovedTx(result);
+    // Awaited: an OnApprovedTx rule's storage writes are durable before the reply.
+    await this.#o.ui.onApprovedTx(result);
     return result;
   }
 
@@ -426,11 +427,6 @@ export class SignerApi {
    */
   ecRecover(data: Uint8Array, sig: Uint8Array): string {
     return to0xHex(ecRecover(data, sig));
-  }
-
-  /** Notifies the UI (or rules) of a signed transaction. */
-  onApprovedTx(result: SignTransactionResult): void {
-    this.#o.ui.onApprovedTx(result);
   }
 
   /** Wipes cached keys and stops the unlock worker. */

@@ -152,6 +152,7 @@ class Daemon {
   async run(): Promise<number> {
     const o = this.#o;
     const log = this.#log;
+    const stopped = this.#listenForSignals();
     log.info(
       o.stdioUi
         ? "Using stdin/stdout as UI-channel"
@@ -317,7 +318,7 @@ class Daemon {
     });
     await sdNotify("READY=1");
 
-    const signal = await this.#waitForStop();
+    const signal = await stopped;
     log.info("Exiting...", { signal });
     await sdNotify("STOPPING=1");
     this.#shutdown.abort();
@@ -345,8 +346,12 @@ class Daemon {
     return 0;
   }
 
-  /** Waits for SIGINT/SIGTERM; SIGHUP reloads the rules meanwhile. */
-  #waitForStop(): Promise<string> {
+  /**
+   * Listens for SIGINT/SIGTERM (resolves with the signal's name; a second
+   * one then takes the default action) and SIGHUP (reloads the rules).
+   * Installed first thing, so a signal during start-up is not fatal.
+   */
+  #listenForSignals(): Promise<string> {
     return new Promise((resolveStop) => {
       const stop = (name: string) => () => {
         Deno.removeSignalListener("SIGINT", onInt);
