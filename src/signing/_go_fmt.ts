@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { goDecodeRune } from "../ui/go_format.ts";
 import { JsonNumber } from "../json.ts";
 import { toHex } from "../_bytes.ts";
 
@@ -186,40 +187,9 @@ export function goBytesToString(b: Uint8Array): string {
   let out = "";
   let i = 0;
   while (i < b.length) {
-    const [r, w] = decodeRune(b, i);
+    const [r, w] = goDecodeRune(b, i);
     out += r < 0 ? "\ufffd" : String.fromCodePoint(r);
     i += w;
   }
   return out;
-}
-
-/** Go `utf8.DecodeRune`: rune and width, or -1 and 1 when invalid. */
-function decodeRune(b: Uint8Array, i: number): [number, number] {
-  const b0 = b[i];
-  if (b0 < 0x80) return [b0, 1];
-  const cont = (k: number, lo = 0x80, hi = 0xbf) =>
-    i + k < b.length && b[i + k] >= lo && b[i + k] <= hi;
-  if (b0 >= 0xc2 && b0 <= 0xdf) {
-    return cont(1) ? [((b0 & 0x1f) << 6) | (b[i + 1] & 0x3f), 2] : [-1, 1];
-  }
-  if (b0 >= 0xe0 && b0 <= 0xef) {
-    const lo = b0 === 0xe0 ? 0xa0 : 0x80;
-    const hi = b0 === 0xed ? 0x9f : 0xbf;
-    if (!cont(1, lo, hi) || !cont(2)) return [-1, 1];
-    return [
-      ((b0 & 0x0f) << 12) | ((b[i + 1] & 0x3f) << 6) | (b[i + 2] & 0x3f),
-      3,
-    ];
-  }
-  if (b0 >= 0xf0 && b0 <= 0xf4) {
-    const lo = b0 === 0xf0 ? 0x90 : 0x80;
-    const hi = b0 === 0xf4 ? 0x8f : 0xbf;
-    if (!cont(1, lo, hi) || !cont(2) || !cont(3)) return [-1, 1];
-    return [
-      ((b0 & 0x07) << 18) | ((b[i + 1] & 0x3f) << 12) |
-      ((b[i + 2] & 0x3f) << 6) | (b[i + 3] & 0x3f),
-      4,
-    ];
-  }
-  return [-1, 1];
 }

@@ -39,9 +39,12 @@ export function goIsPrint(codePoint: number): boolean {
 
 /**
  * Decodes one UTF-8 sequence at `i` as Go's `utf8.DecodeRune` does.
- * Returns the rune and its width, or rune -1 with width 1 when invalid.
+ *
+ * @param b The bytes.
+ * @param i Offset of the sequence.
+ * @returns The rune and its width, or rune -1 with width 1 when invalid.
  */
-function decodeRune(b: Uint8Array, i: number): [number, number] {
+export function goDecodeRune(b: Uint8Array, i: number): [number, number] {
   const b0 = b[i];
   if (b0 < 0x80) return [b0, 1];
   const cont = (k: number, lo = 0x80, hi = 0xbf) =>
@@ -98,7 +101,7 @@ export function goQuote(input: string | Uint8Array): string {
   const b = typeof input === "string" ? encoder.encode(input) : input;
   let out = '"';
   for (let i = 0; i < b.length;) {
-    const [r, w] = decodeRune(b, i);
+    const [r, w] = goDecodeRune(b, i);
     if (r < 0) {
       out += "\\x" + hexPad(b[i], 2);
     } else if (r === 0x22 || r === 0x5c) {
