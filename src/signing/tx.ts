@@ -109,7 +109,8 @@ export class ChainIdPanicError extends HandlerCrashError {
  * Builds the unsigned transaction from a request (clef's
  * `SendTxArgs.ToTransaction`, plus stave's type 4). Runs the blob sidecar
  * processing first, which may fill in `commitments`, `proofs` and
- * `blobVersionedHashes` of `args` (mutated, as in clef).
+ * `blobVersionedHashes` of `args` (mutated, as in clef). A request with
+ * `blobs` needs `loadKzg()` (`blob.ts`) to have resolved first.
  *
  * @param args The request.
  * @returns The unsigned transaction.
