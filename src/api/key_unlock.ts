@@ -8,9 +8,28 @@
  * file's path and modification time, so the file on disk stays
  * authoritative. Everything is wiped on close.
  *
+ * The Worker is started on demand and stopped again once no decryption has
+ * been asked for {@linkcode UNLOCK_WORKER_IDLE_MS}: with the key cache a
+ * daemon rarely needs it after the first signature, and an idle Worker
+ * costs ≈17 MiB (plus whatever scrypt left in its heap, 256 MiB for a
+ * standard key until V8 returns it).
+ *
  * @module
  */
 import { DecryptError, StaveError } from "../errors.ts";
+
+/** How long the unlock Worker stays alive after its last decryption. */
+export const UNLOCK_WORKER_IDLE_MS = 1000;
+
+/** Options of {@linkcode KeyUnlocker}. */
+export interface KeyUnlockerOptions {
+  /**
+   * Stop the Worker after this many milliseconds without a decryption in
+   * progress (default {@linkcode UNLOCK_WORKER_IDLE_MS}; `Infinity` keeps
+   * it until `close()`).
+   */
+  idleMs?: number;
+}
 
 /** A decrypted key and the address derived from it. */
 export interface UnlockedKey {
@@ -29,6 +48,20 @@ export class KeyUnlocker {
   #next = 1;
   #pending = new Map<number, Pending>();
   #queue: Promise<unknown> = Promise.resolve();
+  /** Decryptions asked for and not settled yet (queued or running). */
+  #active = 0;
+  #idleMs: number;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** @param opts Idle time before the Worker is stopped. */
+  constructor(opts: KeyUnlockerOptions = {}) {
+    this.#idleMs = opts.idleMs ?? UNLOCK_WORKER_IDLE_MS;
+  }
+
+  /** Whether the Worker is currently running (it starts on demand). */
+  get running(): boolean {
+    return this.#worker !== undefined;
+  }
 
   #spawn(): Worker {
     if (this.#worker) return this.#worker;
@@ -73,6 +106,8 @@ export class KeyUnlocker {
    * @returns The 32-byte private key (the caller wipes it) and its address.
    */
   decrypt(json: string, password: string): Promise<UnlockedKey> {
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
     const run = () =>
       new Promise<UnlockedKey>((resolve, reject) => {
         const id = this.#next++;
@@ -80,12 +115,30 @@ export class KeyUnlocker {
         this.#spawn().postMessage({ id, json, password });
       });
     const result = this.#queue.then(run, run);
-    this.#queue = result.catch(() => {});
+    this.#active++;
+    const settled = () => {
+      if (--this.#active === 0) this.#armIdleStop();
+    };
+    this.#queue = result.then(settled, settled);
     return result;
+  }
+
+  /** Stops the Worker once nothing was asked for during the idle time. */
+  #armIdleStop(): void {
+    if (!Number.isFinite(this.#idleMs) || this.#worker === undefined) return;
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = undefined;
+      if (this.#active !== 0) return;
+      this.#worker?.terminate();
+      this.#worker = undefined;
+    }, this.#idleMs);
   }
 
   /** Stops the worker; pending calls fail. */
   close(): void {
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
     this.#failAll(new StaveError("signer shutting down"));
     this.#worker?.terminate();
     this.#worker = undefined;

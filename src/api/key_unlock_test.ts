@@ -1,0 +1,77 @@
+import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
+import { encryptKeyV3, serializeKeyFile } from "../keystore/v3.ts";
+import { privateKeyToAddress } from "../keystore/raw_key.ts";
+import { DecryptError } from "../errors.ts";
+import { KeyCache, KeyUnlocker } from "./key_unlock.ts";
+
+const KEY = new Uint8Array(32).fill(3);
+const PW = "unlock test password";
+
+async function keyFile(): Promise<string> {
+  return serializeKeyFile(
+    await encryptKeyV3(KEY, PW, { scryptN: 16, scryptP: 1 }),
+  );
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+Deno.test("KeyUnlocker.decrypt() returns the key and its address", async () => {
+  const u = new KeyUnlocker();
+  try {
+    const k = await u.decrypt(await keyFile(), PW);
+    deepStrictEqual(k.privateKey, KEY);
+    deepStrictEqual(k.address, privateKeyToAddress(KEY));
+    await rejects(u.decrypt(await keyFile(), "wrong"), DecryptError);
+  } finally {
+    u.close();
+  }
+});
+
+Deno.test("KeyUnlocker stops its Worker when idle and starts it again on demand", async () => {
+  const u = new KeyUnlocker({ idleMs: 30 });
+  try {
+    strictEqual(u.running, false);
+    const json = await keyFile();
+    // Calls queued back to back keep one Worker.
+    const both = [u.decrypt(json, PW), u.decrypt(json, PW)];
+    for (const k of await Promise.all(both)) deepStrictEqual(k.privateKey, KEY);
+    strictEqual(u.running, true);
+    await sleep(200);
+    strictEqual(u.running, false);
+    // A failed call also lets it stop.
+    await rejects(u.decrypt(json, "wrong"), DecryptError);
+    await sleep(200);
+    strictEqual(u.running, false);
+    deepStrictEqual((await u.decrypt(json, PW)).privateKey, KEY);
+    ok(u.running);
+  } finally {
+    u.close();
+  }
+  strictEqual(u.running, false);
+});
+
+Deno.test("KeyUnlocker with idleMs Infinity keeps its Worker until close()", async () => {
+  const u = new KeyUnlocker({ idleMs: Infinity });
+  try {
+    await u.decrypt(await keyFile(), PW);
+    await sleep(50);
+    strictEqual(u.running, true);
+  } finally {
+    u.close();
+  }
+  strictEqual(u.running, false);
+});
+
+Deno.test("KeyCache.get() returns a copy only while the stamp matches", () => {
+  const c = new KeyCache();
+  const stamp = { path: "/k", stamp: "1:2:3" };
+  c.set("0xAbC", stamp, KEY);
+  const hit = c.get("0xabc", { path: "/k", stamp: "1:2:3" });
+  deepStrictEqual(hit, KEY);
+  hit!.fill(0);
+  deepStrictEqual(c.get("0xABC", stamp), KEY);
+  strictEqual(c.get("0xabc", { path: "/k", stamp: "1:2:4" }), undefined);
+  strictEqual(c.size, 0);
+});
