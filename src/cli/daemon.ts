@@ -618,16 +618,12 @@ class Daemon {
       throw new FatalError(errorText(err));
     }
     const enc = new TextEncoder();
-    let tail: Promise<void> = Promise.resolve();
+    // A synchronous append per line: lines stay whole and in order, errors
+    // reach the caller, and nothing is pending at shutdown.
     const audit = new AuditLogger((line) => {
-      // Lines are appended one after another, never interleaved.
-      const write = async () => {
-        const bytes = enc.encode(line);
-        let off = 0;
-        while (off < bytes.length) off += await file.write(bytes.subarray(off));
-      };
-      tail = tail.then(write, write);
-      return tail;
+      const bytes = enc.encode(line);
+      let off = 0;
+      while (off < bytes.length) off += file.writeSync(bytes.subarray(off));
     });
     this.#cleanup.push(() => file.close());
     await audit.configured(path);
