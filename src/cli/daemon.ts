@@ -51,12 +51,8 @@ import { JsonStreamDecoder } from "../json.ts";
 import type { GlobalOptions } from "./args.ts";
 import { writeFileAtomic } from "./atomic_file.ts";
 import { FsKeyStore } from "./fs_key_dir.ts";
-import {
-  openVault,
-  readMasterSeedFile,
-  readSignerSecretFile,
-  type Vault,
-} from "./fs_vault.ts";
+import { openVault, type Vault } from "./fs_vault.ts";
+import { readSeedAsFlagsSay } from "./secrets.ts";
 import { processTerminal, writeStderr, writeStdout } from "./terminal.ts";
 
 /**
@@ -454,27 +450,11 @@ class Daemon {
     let seedText: string;
     let password: string | undefined;
     try {
-      if (o.signerSecret !== undefined) {
-        const secret = await readSignerSecretFile(o.signerSecret);
-        if (secret.kind === "seed") {
-          this.#log.info(
-            "Reading --signersecret as the encrypted master seed",
-            {
-              file: o.signerSecret,
-            },
-          );
-          seedText = secret.text;
-        } else {
-          this.#log.info("Reading --signersecret as the master password file", {
-            file: o.signerSecret,
-            seed: seedPath,
-          });
-          password = secret.password;
-          seedText = await readMasterSeedFile(seedPath);
-        }
-      } else {
-        seedText = await readMasterSeedFile(seedPath);
-      }
+      ({ seedText, password } = await readSeedAsFlagsSay(
+        o.signerSecret,
+        seedPath,
+        this.#log,
+      ));
     } catch (err) {
       return fail(err);
     }

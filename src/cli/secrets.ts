@@ -18,6 +18,7 @@
  */
 import { join } from "node:path";
 import { FatalError } from "../errors.ts";
+import type { Logger } from "../log.ts";
 import { decryptMasterSeed } from "../vault/master_seed.ts";
 import { type CommandContext, getPassPhrase, goPathError } from "./_context.ts";
 import {
@@ -36,6 +37,47 @@ function fatal(err: unknown): FatalError {
     : new FatalError((err as Error).message ?? String(err), { cause: err });
 }
 
+/** The master seed's text, and the password when a password file gave it. */
+export interface SeedSource {
+  seedText: string;
+  password?: string;
+}
+
+/**
+ * Reads the master seed as `--signersecret` says (both readings, checks
+ * before any prompt) and logs which reading was used, never the secret.
+ * Shared by the subcommands and the daemon.
+ *
+ * @param signerSecret `--signersecret`, `undefined` when not given.
+ * @param seedPath `<configdir>/masterseed.json`.
+ * @param log Where the reading is logged.
+ * @returns The seed text, and the password from a password file.
+ */
+export async function readSeedAsFlagsSay(
+  signerSecret: string | undefined,
+  seedPath: string,
+  log: Pick<Logger, "info">,
+): Promise<SeedSource> {
+  if (signerSecret === undefined) {
+    return { seedText: await readMasterSeedFile(seedPath) };
+  }
+  const secret = await readSignerSecretFile(signerSecret);
+  if (secret.kind === "seed") {
+    log.info("Reading --signersecret as the encrypted master seed", {
+      file: signerSecret,
+    });
+    return { seedText: secret.text };
+  }
+  log.info("Reading --signersecret as the master password file", {
+    file: signerSecret,
+    seed: seedPath,
+  });
+  return {
+    seedText: await readMasterSeedFile(seedPath),
+    password: secret.password,
+  };
+}
+
 /**
  * Reads the master seed as the flags say, decrypts it and opens the vault.
  *
@@ -51,24 +93,11 @@ export async function openVaultFromFlags(ctx: CommandContext): Promise<Vault> {
   let seedText: string;
   let password: string | undefined;
   try {
-    if (signerSecret !== undefined) {
-      const secret = await readSignerSecretFile(signerSecret);
-      if (secret.kind === "seed") {
-        ctx.log.info("Reading --signersecret as the encrypted master seed", {
-          file: signerSecret,
-        });
-        seedText = secret.text;
-      } else {
-        ctx.log.info("Reading --signersecret as the master password file", {
-          file: signerSecret,
-          seed: seedPath,
-        });
-        password = secret.password;
-        seedText = await readMasterSeedFile(seedPath);
-      }
-    } else {
-      seedText = await readMasterSeedFile(seedPath);
-    }
+    ({ seedText, password } = await readSeedAsFlagsSay(
+      signerSecret,
+      seedPath,
+      ctx.log,
+    ));
   } catch (err) {
     throw fatal(err);
   }
