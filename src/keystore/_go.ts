@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { JsonNumber } from "../json.ts";
+import { JsonNumber, parseJson } from "../json.ts";
 
 /** Go `encoding/hex.DecodeString`, with its error texts. */
 export function goHexDecode(s: string): Uint8Array {
@@ -123,19 +123,11 @@ export function formatUuid(b: Uint8Array): string {
 
 /**
  * Parses JSON keeping number literals as {@linkcode JsonNumber} (so `3.0`
- * can be told from `3`, as Go's int decoding does).
+ * can be told from `3`, as Go's int decoding does), with Go's syntax error
+ * texts: the project's one JSON parser, {@linkcode parseJson}.
  */
 export function parseJsonKeepNumbers(text: string): unknown {
-  if (text.trim() === "") throw new SyntaxError("unexpected end of JSON input");
-  return JSON.parse(
-    text,
-    function (_key, value, context?: { source?: string }) {
-      if (typeof value === "number") {
-        return new JsonNumber(context?.source ?? String(value));
-      }
-      return value;
-    } as (this: unknown, key: string, value: unknown) => unknown,
-  );
+  return parseJson(text, { allowOverflow: true });
 }
 
 /** The JSON kind name Go's `UnmarshalTypeError` uses. */
