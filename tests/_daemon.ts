@@ -17,6 +17,7 @@ import {
   toBeHex,
 } from "ethers";
 import {
+  denoDir,
   lines,
   RAW_KEY_ADDRESS,
   RAW_KEY_HEX,
@@ -235,23 +236,6 @@ export async function attestRules(
 
 // ---------------------------------------------------------------------------
 // Daemon process
-
-let denoDirPromise: Promise<string> | undefined;
-
-/** The module cache of the running Deno, so children with a temp HOME reuse it. */
-function denoDir(): Promise<string> {
-  denoDirPromise ??= (async () => {
-    const fromEnv = Deno.env.get("DENO_DIR");
-    if (fromEnv) return fromEnv;
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["info", "--json"],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    return JSON.parse(new TextDecoder().decode(out.stdout)).denoDir as string;
-  })();
-  return denoDirPromise;
-}
 
 /** A TCP port that was free a moment ago (bind, read, close). */
 export function freePort(): number {

@@ -43,8 +43,12 @@ export interface RunOptions {
 
 let denoDirPromise: Promise<string> | undefined;
 
-/** The module cache of the running Deno, so children with a temp HOME reuse it. */
-function denoDir(): Promise<string> {
+/**
+ * The module cache of the running Deno, so children with a temp HOME reuse it.
+ *
+ * @returns The `DENO_DIR` path.
+ */
+export function denoDir(): Promise<string> {
   denoDirPromise ??= (async () => {
     const fromEnv = Deno.env.get("DENO_DIR");
     if (fromEnv) return fromEnv;
