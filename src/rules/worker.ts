@@ -422,7 +422,7 @@ async function probe(): Promise<void> {
   const attempts: Record<string, () => unknown> = {
     read: () => D.readTextFileSync("/etc/hostname"),
     write: () => D.writeTextFileSync("/tmp/stave-rules-probe", "x"),
-    net: () => fetch("http://127.0.0.1:9/"),
+    net: () => fetch("http://127.0.0.1:49151/"),
     connect: () => D.connect({ hostname: "127.0.0.1", port: 80 }),
     env: () => D.env.get("HOME"),
     run: () => new D.Command("true").outputSync(),
