@@ -11,7 +11,10 @@ else
 DENO := $(SYSTEM_DENO)
 endif
 
-.PHONY: test check demo binary bench deno clean
+# `make install` puts a `stave` command in $(PREFIX)/bin (lib in $(PREFIX)/lib/stave).
+PREFIX ?= $(HOME)/.local
+
+.PHONY: test check demo binary bench install deno clean
 
 test: deno
 	$(DENO) task --quiet check
@@ -29,6 +32,9 @@ bench: deno
 
 binary: deno
 	$(DENO) task --quiet build
+
+install: deno
+	$(DENO) task --quiet install --prefix "$(PREFIX)"
 
 deno: $(DENO)
 
