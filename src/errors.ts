@@ -83,6 +83,15 @@ export class UsageError extends Error {
 }
 
 /**
+ * The daemon's exit status when its start-up found a configuration error
+ * (a {@linkcode FatalError} before it serves: wrong master password,
+ * unattested rules, insecure file modes, bad paths): sysexits' `EX_CONFIG`,
+ * so systemd's `RestartPreventExitStatus=78` stops a restart loop in which
+ * every retry would cost a scrypt. Other failures exit 1, as Clef does.
+ */
+export const EXIT_CONFIG = 78;
+
+/**
  * clef's `utils.Fatalf`: printed as `Fatal: <message>` (stderr, and stdout
  * when it is a different file), exit status 1.
  */

@@ -2,8 +2,9 @@
  * Daemon issue: manual mode with stdin at end of input (no vault, no
  * rules) denies at once instead of dying; SIGTERM shuts down cleanly
  * (exit 0, socket removed); a second daemon on a live socket is refused
- * (exit 1); a stale socket left by kill -9 is replaced on restart.
+ * (exit 78, EX_CONFIG); a stale socket left by kill -9 is replaced on restart.
  */
+import { EXIT_CONFIG } from "../src/errors.ts";
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import {
   hexOfText,
@@ -70,7 +71,11 @@ Deno.test({
           ]);
           if (st === null) await second.kill9();
           ok(st, "second daemon still running after 30 s");
-          strictEqual(st.code, 1, `second daemon\n${second.stderrText()}`);
+          strictEqual(
+            st.code,
+            EXIT_CONFIG,
+            `second daemon\n${second.stderrText()}`,
+          );
           ok(second.stderrText().trim().length > 0, "no message on stderr");
           const c = await IpcClient.connect(d.ipcPath);
           strictEqual(await c.call("account_version"), "6.1.0");

@@ -1,9 +1,10 @@
 /**
  * Daemon start-up and manual approval (spec cli.md §4.4 steps 5–6,
  * ui-api.md §5): the master password piped on stdin instead of a
- * `--signersecret` file, a wrong one ends the daemon (exit 1), and in manual
+ * `--signersecret` file, a wrong one ends the daemon (exit 78, EX_CONFIG), and in manual
  * mode a person answering on stdin approves and types the key password.
  */
+import { EXIT_CONFIG } from "../src/errors.ts";
 import { ok, strictEqual } from "node:assert/strict";
 import { verifyMessage } from "ethers";
 import {
@@ -87,7 +88,7 @@ Deno.test({
         sleep(30_000).then(() => null),
       ]);
       if (!st1) await d1.kill9();
-      strictEqual(st1?.code, 1, d1.stderrText());
+      strictEqual(st1?.code, EXIT_CONFIG, d1.stderrText());
       ok(
         d1.stderrText().includes("failed to decrypt the master seed"),
         d1.stderrText(),
@@ -105,7 +106,7 @@ Deno.test({
         sleep(30_000).then(() => null),
       ]);
       if (!st2) await d2.kill9();
-      strictEqual(st2?.code, 1, d2.stderrText());
+      strictEqual(st2?.code, EXIT_CONFIG, d2.stderrText());
     } finally {
       await s.cleanup();
     }

@@ -3,8 +3,9 @@
  * files in `rules/` (attested with `stave attest <path>`): Clique headers
  * are signed, everything else is refused; the stateful rule refuses a
  * repeated or lower height, also after a daemon restart; an unattested or
- * edited rules file stops the daemon at start (exit 1, says what to run).
+ * edited rules file stops the daemon at start (exit 78, says what to run).
  */
+import { EXIT_CONFIG } from "../src/errors.ts";
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
 import { getAddress } from "ethers";
@@ -197,7 +198,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "daemon refuses to start with an unattested or edited rules file (exit 1, names stave attest)",
+    "daemon refuses to start with an unattested or edited rules file (exit 78, names stave attest)",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
@@ -213,7 +214,7 @@ Deno.test({
         sleep(30_000).then(() => null),
       ]);
       if (st1 === null) await d1.kill9();
-      strictEqual(st1?.code, 1, d1.stderrText());
+      strictEqual(st1?.code, EXIT_CONFIG, d1.stderrText());
       ok(
         /stave attest/.test(d1.stderrText() + d1.stdoutText()),
         d1.stderrText(),
@@ -231,7 +232,7 @@ Deno.test({
         sleep(30_000).then(() => null),
       ]);
       if (st2 === null) await d2.kill9();
-      strictEqual(st2?.code, 1, d2.stderrText());
+      strictEqual(st2?.code, EXIT_CONFIG, d2.stderrText());
       ok(
         /stave attest/.test(d2.stderrText() + d2.stdoutText()),
         d2.stderrText(),

@@ -14,7 +14,7 @@
 import { join, resolve } from "node:path";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { toHex } from "../_bytes.ts";
-import { FatalError } from "../errors.ts";
+import { EXIT_CONFIG, FatalError } from "../errors.ts";
 import { type JsonValue, parseJson } from "../json.ts";
 import { Logger } from "../log.ts";
 import {
@@ -123,7 +123,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   } catch (err) {
     if (err instanceof FatalError) {
       writeStderr(`Fatal: ${err.message}\n`);
-      return 1;
+      return EXIT_CONFIG;
     }
     log.crit("Signer failed", { err: errorText(err) });
     return 1;
