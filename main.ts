@@ -75,7 +75,10 @@ function reportError(err: unknown): void {
 function printUsageError(err: FlagError, env: ArgsEnv): void {
   const spec = err.command === null ? undefined : findCommand(err.command);
   const usage = spec ? commandHelp(spec, env) : appHelp(env);
-  writeStderr(`Incorrect Usage: ${err.message}\n\n${usage}\n${err.message}\n`);
+  const hint = err.hint === undefined ? "" : `${err.hint}\n`;
+  writeStderr(
+    `Incorrect Usage: ${err.message}\n\n${usage}\n${err.message}\n${hint}`,
+  );
 }
 
 /**

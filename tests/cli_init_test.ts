@@ -81,7 +81,10 @@ Deno.test("stave init defaults to $HOME/.clef and counts --lightkdf after the co
       true,
     );
     strictEqual(
-      bad.stderr.endsWith("\nflag provided but not defined: -lightkdf\n"),
+      bad.stderr.endsWith(
+        "\nflag provided but not defined: -lightkdf\n" +
+          "-lightkdf is a global flag: give it before the command (stave --lightkdf ... init ...)\n",
+      ),
       true,
     );
   } finally {

@@ -343,17 +343,70 @@ export type CommandLine =
 export class FlagError extends UsageError {
   /** The command whose flags were being parsed, `null` for the globals. */
   readonly command: string | null;
+  /** stave's advice after Go's text (e.g. "did you mean -lightkdf?"). */
+  readonly hint: string | undefined;
   /**
    * Creates the error.
    *
    * @param message Go's text, e.g. `flag provided but not defined: -x`.
    * @param command Whose usage to print.
+   * @param hint Advice printed after the usage, if any.
    */
-  constructor(message: string, command: string | null) {
+  constructor(message: string, command: string | null, hint?: string) {
     super(message);
     this.name = "FlagError";
     this.command = command;
+    this.hint = hint;
   }
+}
+
+/** Levenshtein distance, for "did you mean" (short strings only). */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(
+        prev[j] + 1,
+        cur[j - 1] + 1,
+        prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/**
+ * Advice for a flag that is not defined where it was given: the global or
+ * command flag list it belongs to, or the closest names.
+ */
+function unknownFlagHint(
+  name: string,
+  allowed: ReadonlySet<string>,
+  command: string | null,
+): string | undefined {
+  if (FLAG_MAP.has(name)) {
+    if (command !== null && GLOBAL_NAMES.has(name)) {
+      return `-${name} is a global flag: give it before the command (stave --${name} ... ${command} ...)`;
+    }
+    if (command === null) {
+      const owners = COMMANDS.filter((c) => c.flags.includes(name));
+      if (owners.length > 0) {
+        return `-${name} is a flag of ${
+          owners.map((c) => c.name).join(", ")
+        }: give it after the command name`;
+      }
+    }
+  }
+  const candidates = new Set<string>(allowed);
+  const close = [...candidates]
+    .map((c) => ({ c, d: editDistance(name.toLowerCase(), c) }))
+    .filter(({ c, d }) => d <= Math.max(1, Math.floor(c.length / 3)))
+    .sort((x, y) => x.d - y.d || x.c.localeCompare(y.c))
+    .slice(0, 3)
+    .map(({ c }) => `-${c}`);
+  return close.length === 0 ? undefined : `did you mean ${close.join(" or ")}?`;
 }
 
 const FLAG_MAP = new Map(GLOBAL_FLAGS.map((f) => [f.name, f]));
@@ -625,6 +678,8 @@ interface ParseResult {
   rest: string[];
   help: boolean;
   version: boolean;
+  /** Parsing stopped at `--` (what follows is literal). */
+  terminated: boolean;
 }
 
 /** One Go `flag.FlagSet.Parse` over `args`, stopping at a positional. */
@@ -636,6 +691,7 @@ function parseFlagSet(
   const values: Values = new Map();
   let help = false;
   let version = false;
+  let terminated = false;
   let i = 0;
   while (i < args.length) {
     const s = args[i];
@@ -645,6 +701,7 @@ function parseFlagSet(
       minuses = 2;
       if (s.length === 2) {
         i++;
+        terminated = true;
         break;
       }
     }
@@ -683,7 +740,11 @@ function parseFlagSet(
     }
     const spec = FLAG_MAP.get(name);
     if (!spec || !allowed.has(name)) {
-      throw new FlagError(`flag provided but not defined: -${name}`, command);
+      throw new FlagError(
+        `flag provided but not defined: -${name}`,
+        command,
+        unknownFlagHint(name, allowed, command),
+      );
     }
     if (spec.type === "bool") {
       if (value === undefined) {
@@ -719,7 +780,63 @@ function parseFlagSet(
     }
     values.set(name, value);
   }
-  return { values, rest: args.slice(i), help, version };
+  return { values, rest: args.slice(i), help, version, terminated };
+}
+
+/**
+ * Go's `flag` stops at the first positional argument, so a flag written
+ * after the arguments (`setpw 0x… --signersecret f`) would be ignored
+ * silently (clef does so). stave refuses it and says where it goes.
+ */
+function refuseFlagsAfterArguments(
+  argv: string[],
+  parsed: ParseResult,
+  spec: CommandSpec,
+): void {
+  if (parsed.terminated) return;
+  for (const a of parsed.rest) {
+    if (a === "--") return;
+    const m = /^--?([^-=][^=]*)(=.*)?$/.exec(a);
+    if (m === null || !FLAG_MAP.has(m[1])) continue;
+    const name = m[1];
+    const where = spec.flags.includes(name)
+      ? `after "${spec.name}" and before its arguments`
+      : GLOBAL_NAMES.has(name)
+      ? `before "${spec.name}"`
+      : undefined;
+    const fix = where === undefined
+      ? `-${name} is not a flag of ${spec.name}`
+      : `flags go ${where}: stave ${
+        reorder(argv, spec.name, parsed.rest, a, spec.flags.includes(name))
+      }`;
+    throw new FlagError(
+      `flag given after the arguments: ${a}`,
+      spec.name,
+      fix,
+    );
+  }
+}
+
+/** The command line with one misplaced flag (and its value) moved. */
+function reorder(
+  argv: string[],
+  command: string,
+  rest: string[],
+  flag: string,
+  local: boolean,
+): string {
+  const at = argv.lastIndexOf(rest[0]);
+  const head = argv.slice(0, at);
+  const tail = [...rest];
+  const k = tail.indexOf(flag);
+  const name = /^--?([^=]+)/.exec(flag)![1];
+  const needsValue = !flag.includes("=") && FLAG_MAP.get(name)!.type !== "bool";
+  const moved = tail.splice(k, needsValue ? 2 : 1);
+  const c = head.lastIndexOf(command);
+  const out = local
+    ? [...head, ...moved, ...tail]
+    : [...head.slice(0, c), ...moved, ...head.slice(c), ...tail];
+  return out.join(" ");
 }
 
 function applyValues(opts: GlobalOptions, values: Values, env: ArgsEnv): void {
@@ -860,6 +977,7 @@ export function parseCommandLine(argv: string[], env: ArgsEnv): CommandLine {
   }
   const local = parseFlagSet(afterCommand, new Set(spec.flags), spec.name);
   if (local.help) return { kind: "help", command: spec.name };
+  refuseFlagsAfterArguments(argv, local, spec);
   applyValues(options, local.values, env);
   for (const k of local.values.keys()) set.add(k);
   return { kind: "run", command: spec.name, options, set, args: local.rest };

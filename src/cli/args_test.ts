@@ -21,14 +21,78 @@ function run(argv: string[]) {
   return r;
 }
 
-function flagError(argv: string[], message: string, command: string | null) {
+function flagError(
+  argv: string[],
+  message: string,
+  command: string | null,
+  hint?: string,
+) {
   throws(() => parseCommandLine(argv, env), (err: unknown) => {
     strictEqual(err instanceof FlagError, true);
     strictEqual((err as FlagError).message, message);
     strictEqual((err as FlagError).command, command);
+    if (hint !== undefined) strictEqual((err as FlagError).hint, hint);
     return true;
   });
 }
+
+Deno.test("parseCommandLine() refuses a flag after the arguments and says where it goes", () => {
+  const addr = "0x9160DC9105f7De5dC5E7f3d97ef11DA47269BdA6";
+  flagError(
+    ["setpw", addr, "--signersecret", "f"],
+    "flag given after the arguments: --signersecret",
+    "setpw",
+    `flags go after "setpw" and before its arguments: stave setpw --signersecret f ${addr}`,
+  );
+  flagError(
+    ["--configdir", "/c", "attest", "h", "-lightkdf"],
+    "flag given after the arguments: -lightkdf",
+    "attest",
+    `flags go before "attest": stave --configdir /c -lightkdf attest h`,
+  );
+  flagError(
+    ["attest", "h", "--configdir=/x"],
+    "flag given after the arguments: --configdir=/x",
+    "attest",
+    `flags go after "attest" and before its arguments: stave attest --configdir=/x h`,
+  );
+  // After "--" everything is an argument; an unknown word is an argument.
+  deepStrictEqual(run(["attest", "--", "h", "--configdir"]).args, [
+    "h",
+    "--configdir",
+  ]);
+  deepStrictEqual(run(["attest", "h", "--not-a-flag"]).args, [
+    "h",
+    "--not-a-flag",
+  ]);
+});
+
+Deno.test("parseCommandLine() suggests the flag that was meant", () => {
+  flagError(
+    ["--lightkfd", "init"],
+    "flag provided but not defined: -lightkfd",
+    null,
+    "did you mean -lightkdf?",
+  );
+  flagError(
+    ["list-accounts", "--keystor", "k"],
+    "flag provided but not defined: -keystor",
+    "list-accounts",
+    "did you mean -keystore?",
+  );
+  flagError(
+    ["setpw", "--rules", "r.js", "0x00"],
+    "flag provided but not defined: -rules",
+    "setpw",
+    "-rules is a global flag: give it before the command (stave --rules ... setpw ...)",
+  );
+  flagError(
+    ["--zzzzzzzz"],
+    "flag provided but not defined: -zzzzzzzz",
+    null,
+    undefined,
+  );
+});
 
 Deno.test("parseCommandLine() applies global flags to the command and lets command flags win", () => {
   const r = run([
@@ -39,14 +103,13 @@ Deno.test("parseCommandLine() applies global flags to the command and lets comma
     "attest",
     "-configdir=/c",
     "hash",
-    "--configdir",
-    "/x",
+    "more",
   ]);
   strictEqual(r.command, "attest");
   strictEqual(r.options.configdir, "/c");
   strictEqual(r.options.lightKdf, true);
   strictEqual(r.options.chainId, 16n);
-  deepStrictEqual(r.args, ["hash", "--configdir", "/x"]);
+  deepStrictEqual(r.args, ["hash", "more"]);
   deepStrictEqual([...r.set].sort(), ["chainid", "configdir", "lightkdf"]);
 });
 
