@@ -13,6 +13,7 @@ import {
   modeOf,
   openTestVault,
   RAW_KEY_ADDRESS,
+  RAW_KEY_HEX,
   runStave,
   tempDirs,
   withoutLogLines,
@@ -73,6 +74,91 @@ Deno.test("stave setpw stores the password under the checksummed address; delpw 
     ok(dl?.endsWith(` unset=${RAW_KEY_ADDRESS}`), d.stdout);
     strictEqual(await vault.credentials.get(RAW_KEY_ADDRESS), undefined);
     strictEqual(await modeOf(join(vault.dir, "credentials.json")), 0o600);
+  } finally {
+    await t.cleanup();
+  }
+});
+
+Deno.test("stave setpw checks the password against the account's key file", async () => {
+  const t = await tempDirs();
+  try {
+    await writeSeed(t.configdir, MASTER);
+    const keyfile = join(t.root, "rawkey");
+    await Deno.writeTextFile(keyfile, RAW_KEY_HEX + "\n");
+    const imported = await runStave(
+      [
+        "--keystore",
+        t.keystore,
+        "--suppress-bootwarn",
+        "--lightkdf",
+        "importraw",
+        keyfile,
+      ],
+      { stdin: lines(KEYPW, KEYPW), home: t.home },
+    );
+    strictEqual(imported.code, 0, imported.stderr);
+    const setpw = (password: string) =>
+      runStave(
+        [
+          "--keystore",
+          t.keystore,
+          "--suppress-bootwarn",
+          "setpw",
+          "--configdir",
+          t.configdir,
+          ADDR_LOWER,
+        ],
+        { stdin: lines(password, password, MASTER), home: t.home },
+      );
+
+    // A wrong password: refused before the master password is asked for.
+    const wrong = await setpw("not the key password");
+    strictEqual(wrong.code, 1);
+    ok(
+      wrong.stderr.includes(
+        `Fatal: the password does not open the key file of ${RAW_KEY_ADDRESS} (${t.keystore}/`,
+      ),
+      wrong.stderr,
+    );
+    ok(
+      wrong.stderr.includes(
+        "could not decrypt key with given password; nothing was stored",
+      ),
+      wrong.stderr,
+    );
+    ok(!wrong.stdout.includes("Decrypt master seed"), wrong.stdout);
+    ok(!wrong.stdout.includes("not the key password"), "no secret echoed");
+    ok(!wrong.stderr.includes("not the key password"), "no secret echoed");
+    const vault = await openTestVault(t.configdir, MASTER);
+    strictEqual(await vault.credentials.get(RAW_KEY_ADDRESS), undefined);
+
+    // The right one is stored.
+    const right = await setpw(KEYPW);
+    strictEqual(right.code, 0, right.stderr);
+    strictEqual(await vault.credentials.get(RAW_KEY_ADDRESS), KEYPW);
+
+    // No key file for the address: stored unchecked, with a warning.
+    const other = "0x" + "11".repeat(20);
+    const none = await runStave(
+      [
+        "--keystore",
+        t.keystore,
+        "--suppress-bootwarn",
+        "setpw",
+        "--configdir",
+        t.configdir,
+        other,
+      ],
+      { stdin: lines("pw", "pw", MASTER), home: t.home },
+    );
+    strictEqual(none.code, 0, none.stderr);
+    ok(
+      logLine(
+        none.stdout,
+        "No key file for this address in the keystore; storing the password unchecked",
+      ),
+      none.stdout,
+    );
   } finally {
     await t.cleanup();
   }
@@ -246,7 +332,7 @@ Deno.test("stave delpw refuses a master seed readable by others before prompting
   }
 });
 
-Deno.test("stave attest stores a hash verbatim and a file's sha256", async () => {
+Deno.test("stave attest stores a sha256 (in lowercase) and a file's sha256", async () => {
   const t = await tempDirs();
   try {
     await writeSeed(t.configdir, MASTER);
@@ -266,11 +352,11 @@ Deno.test("stave attest stores a hash verbatim and a file's sha256", async () =>
     strictEqual(r.code, 0);
     ok(
       logLine(r.stdout, "Ruleset attestation updated")?.endsWith(
-        ` sha256=${hash}`,
+        ` sha256=${hash.toLowerCase()}`,
       ),
     );
     const vault = await openTestVault(t.configdir, MASTER);
-    strictEqual(await vault.config.get("ruleset_sha256"), hash);
+    strictEqual(await vault.config.get("ruleset_sha256"), hash.toLowerCase());
     strictEqual(await modeOf(join(vault.dir, "config.json")), 0o600);
 
     const rules = join(t.root, "rules.js");
@@ -295,6 +381,24 @@ Deno.test("stave attest stores a hash verbatim and a file's sha256", async () =>
       ),
     );
     strictEqual(await vault.config.get("ruleset_sha256"), want);
+
+    // Neither a file nor a sha256 (a typo, a short hash): refused before the
+    // master password is asked for; the attestation stays as it was.
+    for (const arg of ["rules.jss", "ab".repeat(31), "xyz"]) {
+      const bad = await runStave(
+        ["--suppress-bootwarn", "attest", "--configdir", t.configdir, arg],
+        { stdin: lines(MASTER), home: t.home },
+      );
+      strictEqual(bad.code, 1, arg);
+      ok(
+        bad.stderr.includes(
+          `Fatal: "${arg}" is neither an existing file nor a sha256 (64 hex digits)`,
+        ),
+        bad.stderr,
+      );
+      ok(!bad.stdout.includes("Decrypt master seed"), bad.stdout);
+      strictEqual(await vault.config.get("ruleset_sha256"), want);
+    }
   } finally {
     await t.cleanup();
   }

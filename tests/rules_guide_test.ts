@@ -13,6 +13,7 @@ import {
   attestRules,
   cliqueHeader,
   cliqueRlp,
+  DEFAULT_CHAIN_ID,
   GUIDE_RULES,
   hexOfText,
   IpcClient,
@@ -216,7 +217,14 @@ Deno.test({
       if (st1 === null) await d1.kill9();
       strictEqual(st1?.code, EXIT_CONFIG, d1.stderrText());
       ok(
-        /stave attest/.test(d1.stderrText() + d1.stdoutText()),
+        /stave .*attest/.test(d1.stderrText() + d1.stdoutText()),
+        d1.stderrText(),
+      );
+      // The hint can be pasted: it repeats the flags the daemon was given.
+      ok(
+        d1.stderrText().includes(
+          `run 'stave --configdir ${s.configdir} --keystore ${s.keystore} --signersecret ${s.masterPasswordFile} --chainid ${DEFAULT_CHAIN_ID} attest `,
+        ),
         d1.stderrText(),
       );
 
@@ -234,7 +242,7 @@ Deno.test({
       if (st2 === null) await d2.kill9();
       strictEqual(st2?.code, EXIT_CONFIG, d2.stderrText());
       ok(
-        /stave attest/.test(d2.stderrText() + d2.stdoutText()),
+        /stave .*attest/.test(d2.stderrText() + d2.stdoutText()),
         d2.stderrText(),
       );
     } finally {

@@ -311,6 +311,8 @@ export interface GlobalOptions {
   rulesTimeoutMs: number;
   /** `--clique-guard` (stave). */
   cliqueGuard: boolean;
+  /** Names of the flags given on the command line (hints repeat them). */
+  given: ReadonlySet<string>;
 }
 
 /** What the parser needs from the environment. */
@@ -489,6 +491,7 @@ export function defaultOptions(env: ArgsEnv): GlobalOptions {
     approvalTimeoutMs: 60_000,
     rulesTimeoutMs: 1_000,
     cliqueGuard: false,
+    given: new Set(),
   };
 }
 
@@ -973,6 +976,7 @@ export function parseCommandLine(argv: string[], env: ArgsEnv): CommandLine {
   }
   const spec = first === undefined ? undefined : findCommand(first);
   if (!spec) {
+    options.given = set;
     return { kind: "run", command: null, options, set, args: global.rest };
   }
   const local = parseFlagSet(afterCommand, new Set(spec.flags), spec.name);
@@ -980,6 +984,7 @@ export function parseCommandLine(argv: string[], env: ArgsEnv): CommandLine {
   refuseFlagsAfterArguments(argv, local, spec);
   applyValues(options, local.values, env);
   for (const k of local.values.keys()) set.add(k);
+  options.given = set;
   return { kind: "run", command: spec.name, options, set, args: local.rest };
 }
 

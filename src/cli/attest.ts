@@ -2,11 +2,14 @@
  * `stave attest <sha256sum | rules file>` (spec cli.md §4.2): store the
  * rules hash under `ruleset_sha256` in the vault's config store.
  *
- * stave addition (foundation issue): when the argument names an existing
- * file, that file's sha256 (lowercase hex) is stored instead of the
- * argument; anything else is stored verbatim, as clef does. Further
- * arguments are ignored (the guide's `` `sha256sum rules.js | cut -f1` ``
- * passes the file name as a second argument).
+ * stave additions: when the argument names an existing file, that file's
+ * sha256 (lowercase hex) is stored instead of the argument; a sha256 given
+ * as 64 hex digits is stored in lowercase (the form the daemon compares);
+ * anything else is refused before the vault is opened (clef stores it
+ * verbatim, and the next start then fails on an attestation that can never
+ * match). Further arguments are ignored (the guide's
+ * `` `sha256sum rules.js | cut -f1` `` passes the file name as a second
+ * argument).
  *
  * @module
  */
@@ -57,18 +60,23 @@ export async function runAttest(ctx: CommandContext): Promise<void> {
     throw new FatalError("This command requires an argument.");
   }
   await bootWarning(ctx);
-  const vault = await openVaultFromFlags(ctx);
   const arg = ctx.args[0];
-  let value = arg;
+  let value: string;
   const digest = await fileDigest(arg);
   if (digest !== undefined) {
-    ctx.log.info("Attesting the sha256 of a rules file", { file: arg });
     value = digest;
-  } else if (!/^[0-9a-f]{64}$/.test(arg)) {
-    ctx.log.warn(
-      "Argument is neither an existing file nor a lowercase sha256 hex digest, storing it verbatim",
-      { arg },
+  } else if (/^[0-9a-fA-F]{64}$/.test(arg)) {
+    value = arg.toLowerCase();
+  } else {
+    throw new FatalError(
+      `${
+        JSON.stringify(arg)
+      } is neither an existing file nor a sha256 (64 hex digits): give the rules file (stave attest rules.js) or its sha256 (sha256sum rules.js)`,
     );
+  }
+  const vault = await openVaultFromFlags(ctx);
+  if (digest !== undefined) {
+    ctx.log.info("Attesting the sha256 of a rules file", { file: arg });
   } else {
     ctx.log.debug("Attesting the sha256 given as argument");
   }

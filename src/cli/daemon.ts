@@ -15,6 +15,7 @@ import { join, resolve } from "node:path";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { toHex } from "../_bytes.ts";
 import { EXIT_CONFIG, FatalError } from "../errors.ts";
+import { staveCommandLine } from "./hint.ts";
 import { type JsonValue, parseJson } from "../json.ts";
 import { Logger } from "../log.ts";
 import {
@@ -444,7 +445,9 @@ class Daemon {
       throw new FatalError(
         `failed to open the vault: ${
           errorText(err)
-        } (check --signersecret, --configdir and the master password; run 'stave init' to create a master seed)`,
+        } (check --signersecret, --configdir and the master password; run '${
+          staveCommandLine(o, "init")
+        }' to create a master seed)`,
       );
     };
     let seedText: string;
@@ -498,7 +501,11 @@ class Daemon {
     const file = this.#o.rules;
     if (!this.#vault) {
       throw new FatalError(
-        `--rules ${file} needs the vault: run 'stave init', then 'stave attest ${file}', and start with the master password (prompt or --signersecret)`,
+        `--rules ${file} needs the vault: run '${
+          staveCommandLine(this.#o, "init")
+        }', then '${
+          staveCommandLine(this.#o, "attest", file)
+        }', and start with the master password (prompt or --signersecret)`,
       );
     }
     let bytes: Uint8Array;
@@ -515,7 +522,9 @@ class Daemon {
       throw new FatalError(
         `rules file ${file} is not attested (sha256 ${hash}, attested ${
           attested === undefined || attested === "" ? "none" : attested
-        }): run 'stave attest ${hash}' (or 'stave attest ${file}')`,
+        }): run '${staveCommandLine(this.#o, "attest", hash)}' (or '${
+          staveCommandLine(this.#o, "attest", file)
+        }')`,
       );
     }
     return { source: new TextDecoder().decode(bytes), hash };
@@ -576,7 +585,9 @@ class Daemon {
   #cliqueGuard(): CliqueGuard {
     if (!this.#vault) {
       throw new FatalError(
-        "--clique-guard keeps its state in the vault: run 'stave init' and start with the master password",
+        `--clique-guard keeps its state in the vault: run '${
+          staveCommandLine(this.#o, "init")
+        }' and start with the master password`,
       );
     }
     const store: Store = this.#vault.config;

@@ -5,8 +5,10 @@
  * @module
  */
 import { isHexAddress, toChecksumAddress } from "../address.ts";
-import { FatalError } from "../errors.ts";
+import { fromHex } from "../_bytes.ts";
+import { FatalError, UnknownAccountError } from "../errors.ts";
 import { bootWarning, type CommandContext, getPassPhrase } from "./_context.ts";
+import { openKeyStore } from "./_keystore.ts";
 import { openVaultFromFlags } from "./secrets.ts";
 
 /** The heading of the password prompt. */
@@ -41,17 +43,64 @@ export async function addressArgument(
 }
 
 /**
- * Runs `setpw`. The password is stored as typed: no policy, no check
- * against the key file, empty allowed (as clef).
+ * Checks a password against the address's key file in `--keystore`, when
+ * there is one (stave: clef stores anything, and a wrong password shows
+ * only at the first block). No key file: a warning, and the password is
+ * stored unchecked (the key may arrive later).
+ *
+ * @throws {FatalError} the password does not decrypt the key file, or the
+ *   key file cannot be used.
+ */
+async function checkAgainstKeyFile(
+  ctx: CommandContext,
+  address: string,
+  password: string,
+): Promise<void> {
+  const keystore = openKeyStore(ctx);
+  if (keystore.disabled) return;
+  let path: string;
+  try {
+    path = await keystore.find(fromHex(address.slice(2)));
+  } catch (err) {
+    if (err instanceof UnknownAccountError) {
+      ctx.log.warn(
+        "No key file for this address in the keystore; storing the password unchecked",
+        { address, keystore: keystore.dir },
+      );
+      return;
+    }
+    throw new FatalError(`${(err as Error).message}`, { cause: err });
+  }
+  try {
+    const key = await keystore.decryptKey(
+      fromHex(address.slice(2)),
+      password,
+    );
+    key.fill(0);
+  } catch (err) {
+    throw new FatalError(
+      `the password does not open the key file of ${address} (${path}): ${
+        (err as Error).message
+      }; nothing was stored`,
+      { cause: err },
+    );
+  }
+}
+
+/**
+ * Runs `setpw`. The password is stored as typed (no policy, empty allowed,
+ * as clef), once it has opened the account's key file when that file is in
+ * `--keystore`.
  *
  * @param ctx The command context.
- * @throws {FatalError} argument, prompt and vault errors, or a vault write
- *   error naming the file.
+ * @throws {FatalError} argument, prompt and vault errors, a password that
+ *   does not open the key file, or a vault write error naming the file.
  */
 export async function runSetpw(ctx: CommandContext): Promise<void> {
   const address = await addressArgument(ctx, () => bootWarning(ctx));
   const password = await getPassPhrase(ctx, SETPW_HEADING, true);
   ctx.term.write("\n");
+  await checkAgainstKeyFile(ctx, address, password);
   const vault = await openVaultFromFlags(ctx);
   try {
     await vault.credentials.put(address, password);
