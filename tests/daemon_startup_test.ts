@@ -7,9 +7,11 @@
 import { EXIT_CONFIG } from "../src/errors.ts";
 import { ok, strictEqual } from "node:assert/strict";
 import { verifyMessage } from "ethers";
+import { openTestVault } from "./_util.ts";
 import {
   cliqueHeader,
   cliqueRlp,
+  DEFAULT_CHAIN_ID,
   GUIDE_RULES,
   hexOfText,
   IpcClient,
@@ -18,6 +20,7 @@ import {
   recoverCliqueSigner,
   setupSigner,
   sleep,
+  socketAnswers,
   startDaemon,
 } from "./_daemon.ts";
 
@@ -75,7 +78,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "daemon with a wrong master password (file or stdin) exits 1 without serving",
+    "daemon with a wrong master password (file or stdin) exits 78 without serving",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
@@ -143,6 +146,80 @@ Deno.test({
       const st = await d.stop();
       await s.cleanup();
       strictEqual(st.code, 0, d.stderrText());
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "daemon opens every key with its stored password at start and refuses to start when one does not open (--keycheck)",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const s = await setupSigner({ rulesPath: GUIDE_RULES.cliqueOnly });
+    try {
+      // The right password: the key is opened at start (warm cache).
+      const good = await startDaemon(s);
+      try {
+        ok(
+          good.stderrText().includes("Stored passwords open their keys") &&
+            good.stderrText().includes("accounts=1"),
+          good.stderrText(),
+        );
+      } finally {
+        await good.stop();
+      }
+
+      // A wrong password slipped into the vault (setpw now refuses one; an
+      // older vault, or one written by Clef, may hold it).
+      const vault = await openTestVault(s.configdir, MASTER_PASSWORD);
+      await vault.credentials.put(s.address, "not the key password");
+      const bad = await startDaemon(s, { wait: false });
+      const st = await Promise.race([
+        bad.status,
+        sleep(60_000).then(() => null),
+      ]);
+      if (st === null) await bad.kill9();
+      strictEqual(st?.code, EXIT_CONFIG, bad.stderrText());
+      const fatal = bad.stderrText();
+      ok(
+        fatal.includes(
+          `Fatal: the password stored for ${s.address} does not open its key file ${s.keystore}/`,
+        ),
+        fatal,
+      );
+      ok(
+        fatal.includes(
+          `could not decrypt key with given password; store the right one with 'stave --configdir ${s.configdir} --keystore ${s.keystore} --signersecret ${s.masterPasswordFile} --chainid ${DEFAULT_CHAIN_ID} setpw ${s.address}', or start with --keycheck=false`,
+        ),
+        fatal,
+      );
+      ok(!fatal.includes("not the key password"), "no secret in the log");
+      ok(!(await socketAnswers(s.configdir + "/clef.ipc")), "no socket left");
+
+      // --keycheck=false: starts; the wrong password shows at signing.
+      const off = await startDaemon(s, { extraFlags: ["--keycheck=false"] });
+      try {
+        const c = await IpcClient.connect(off.ipcPath);
+        try {
+          await c.call("account_signData", [
+            "application/x-clique-header",
+            s.address,
+            cliqueRlp(cliqueHeader(1)),
+          ]).then(
+            () => {
+              throw new Error("signed with a wrong password");
+            },
+            (err) => ok(/could not decrypt key/.test(String(err)), String(err)),
+          );
+        } finally {
+          c.close();
+        }
+      } finally {
+        await off.stop();
+      }
+    } finally {
+      await s.cleanup();
     }
   },
 });

@@ -433,6 +433,24 @@ export class SignerApi {
     return to0xHex(ecRecover(data, sig));
   }
 
+  /**
+   * Decrypts the key of an account whose password is stored in the vault,
+   * as signing would (in the unlock Worker; the key cache, when on, keeps
+   * it), without asking anybody: the daemon's start-up check.
+   *
+   * @param address 20-byte address of a key in the keystore.
+   * @returns false when no password is stored for it (nothing decrypted).
+   * @throws {DecryptError} when the stored password does not open the key
+   *   file; the key file errors of the keystore otherwise.
+   */
+  async unlockWithStoredPassword(address: Uint8Array): Promise<boolean> {
+    const stored = await this.#storedPassword(toChecksumAddress(address));
+    if (stored === undefined) return false;
+    const key = await this.#unlock(address, "data");
+    key.fill(0);
+    return true;
+  }
+
   /** Wipes cached keys and stops the unlock worker. */
   close(): void {
     this.#o.keyCache?.clear();

@@ -149,6 +149,12 @@ export const GLOBAL_FLAGS: readonly FlagSpec[] = [
     usage:
       "Refuse to sign two different Clique headers for the same height (stave)",
   },
+  {
+    name: "keycheck",
+    type: "bool",
+    usage:
+      "At start, decrypt every key whose password is stored and refuse to start if one does not open (stave; --keycheck=false for large keystores)",
+  },
 ];
 
 /** A subcommand (cli.md §1.2). */
@@ -311,6 +317,8 @@ export interface GlobalOptions {
   rulesTimeoutMs: number;
   /** `--clique-guard` (stave). */
   cliqueGuard: boolean;
+  /** `--keycheck` (stave; default true). */
+  keyCheck: boolean;
   /** Names of the flags given on the command line (hints repeat them). */
   given: ReadonlySet<string>;
 }
@@ -491,6 +499,7 @@ export function defaultOptions(env: ArgsEnv): GlobalOptions {
     approvalTimeoutMs: 60_000,
     rulesTimeoutMs: 1_000,
     cliqueGuard: false,
+    keyCheck: true,
     given: new Set(),
   };
 }
@@ -520,6 +529,7 @@ export function defaultText(name: string, env: ArgsEnv): string | undefined {
     case "auditlog":
       return d.auditLog;
     case "keycache":
+    case "keycheck":
       return "true";
     case "approval-timeout":
       return "1m0s";
@@ -918,6 +928,9 @@ function applyValues(opts: GlobalOptions, values: Values, env: ArgsEnv): void {
         break;
       case "clique-guard":
         opts.cliqueGuard = b;
+        break;
+      case "keycheck":
+        opts.keyCheck = b;
         break;
     }
   }

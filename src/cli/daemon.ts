@@ -13,7 +13,8 @@
  */
 import { join, resolve } from "node:path";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { toHex } from "../_bytes.ts";
+import { fromHex, toHex } from "../_bytes.ts";
+import { toChecksumAddress } from "../address.ts";
 import { EXIT_CONFIG, FatalError } from "../errors.ts";
 import { staveCommandLine } from "./hint.ts";
 import { type JsonValue, parseJson } from "../json.ts";
@@ -219,6 +220,9 @@ class Daemon {
       logger: log,
     });
     this.#cleanup.push(() => api.close());
+    if (o.keyCheck && this.#vault) {
+      await this.#checkStoredPasswords(api, keystore);
+    }
     stdioUi?.serveInternalApi(createInternalApi(api, keystore));
 
     const audit = await this.#openAuditLog();
@@ -592,6 +596,36 @@ class Daemon {
     }
     const store: Store = this.#vault.config;
     return new CliqueGuard(store);
+  }
+
+  /**
+   * Opens every key whose password is in the vault, one at a time in the
+   * unlock Worker (the key cache is then warm), so a wrong stored password
+   * stops the start instead of the first block.
+   */
+  async #checkStoredPasswords(
+    api: SignerApi,
+    keystore: FsKeyStore,
+  ): Promise<void> {
+    let checked = 0;
+    for (const account of await keystore.accounts()) {
+      const address = fromHex(account.address.slice(2));
+      try {
+        if (await api.unlockWithStoredPassword(address)) checked++;
+      } catch (err) {
+        const checksummed = toChecksumAddress(address);
+        throw new FatalError(
+          `the password stored for ${checksummed} does not open its key file ${account.path}: ${
+            errorText(err)
+          }; store the right one with '${
+            staveCommandLine(this.#o, "setpw", checksummed)
+          }', or start with --keycheck=false`,
+        );
+      }
+    }
+    if (checked > 0) {
+      this.#log.info("Stored passwords open their keys", { accounts: checked });
+    }
   }
 
   async #openAuditLog(): Promise<AuditLogger | undefined> {
