@@ -23,6 +23,7 @@ import { showBootWarning } from "./src/cli/boot_warning.ts";
 import { appHelp, commandHelp, versionText } from "./src/cli/help.ts";
 import {
   processTerminal,
+  streamFileId,
   writeStderr,
   writeStdout,
 } from "./src/cli/terminal.ts";
@@ -52,13 +53,10 @@ const RUNNERS: Record<string, (ctx: CommandContext) => Promise<void>> = {
 
 /** Whether stdout and stderr are the same file (Go `os.SameFile`). */
 function sameOutputFile(): boolean {
-  try {
-    const out = Deno.statSync("/dev/stdout");
-    const err = Deno.statSync("/dev/stderr");
-    return out.dev === err.dev && out.ino !== null && out.ino === err.ino;
-  } catch {
-    return false;
-  }
+  const out = streamFileId(1);
+  const err = streamFileId(2);
+  return out !== undefined && err !== undefined && out.dev === err.dev &&
+    out.ino === err.ino;
 }
 
 function reportError(err: unknown): void {

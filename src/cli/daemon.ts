@@ -55,7 +55,13 @@ import { writeFileAtomic } from "./atomic_file.ts";
 import { FsKeyStore } from "./fs_key_dir.ts";
 import { openVault, type Vault } from "./fs_vault.ts";
 import { readSeedAsFlagsSay } from "./secrets.ts";
-import { processTerminal, writeStderr, writeStdout } from "./terminal.ts";
+import {
+  processTerminal,
+  type StreamFileId,
+  streamFileId,
+  writeStderr,
+  writeStdout,
+} from "./terminal.ts";
 
 /**
  * Every global flag's value (cli.md §1.1 and stave's `--keycache`,
@@ -94,17 +100,18 @@ function ipcEndpoint(opts: DaemonOptions): string {
   return resolve(join(base, "clef.ipc"));
 }
 
-function journaldStderr(): boolean {
-  // systemd sets JOURNAL_STREAM=<dev>:<ino> when stderr goes to the journal.
-  const js = Deno.env.get("JOURNAL_STREAM");
-  if (!js) return false;
-  try {
-    const st = Deno.statSync("/proc/self/fd/2");
-    const [dev, ino] = js.split(":");
-    return String(st.dev) === dev && String(st.ino) === ino;
-  } catch {
-    return true;
-  }
+/**
+ * Whether stderr is the journal: systemd sets `JOURNAL_STREAM=<dev>:<ino>`
+ * for the stream it connected; a stderr redirected elsewhere (a file, a
+ * pipe) by the service's own command line gets no priority prefixes.
+ */
+export function journaldStderr(
+  journalStream: string | undefined = Deno.env.get("JOURNAL_STREAM"),
+  stderr: StreamFileId | undefined = streamFileId(2),
+): boolean {
+  if (!journalStream || stderr === undefined) return false;
+  const [dev, ino] = journalStream.split(":");
+  return String(stderr.dev) === dev && String(stderr.ino) === ino;
 }
 
 /**

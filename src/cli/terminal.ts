@@ -13,6 +13,7 @@
  * @module
  */
 import type { Terminal } from "../ui/terminal.ts";
+import { fstatSync } from "node:fs";
 
 /** Longest line accepted from stdin (a password, an answer, `ok`). */
 export const MAX_LINE_BYTES = 1 << 20;
@@ -290,4 +291,29 @@ export function processTerminal(): StdinTerminal {
     setRaw: (raw) => Deno.stdin.setRaw(raw),
   });
   return shared;
+}
+
+/** Device and inode of an open standard stream. */
+export interface StreamFileId {
+  /** `st_dev`. */
+  dev: number;
+  /** `st_ino`. */
+  ino: number;
+}
+
+/**
+ * `fstat` of standard output (1) or standard error (2). It needs no Deno
+ * permission, unlike a `stat` of `/proc/self/fd/N` or `/dev/stderr`, which
+ * Deno grants only with `--allow-all`.
+ *
+ * @param fd 1 or 2.
+ * @returns The file's identity, or `undefined` when it cannot be read.
+ */
+export function streamFileId(fd: 1 | 2): StreamFileId | undefined {
+  try {
+    const st = fstatSync(fd);
+    return { dev: Number(st.dev), ino: Number(st.ino) };
+  } catch {
+    return undefined;
+  }
 }
