@@ -88,6 +88,7 @@
  *
  * @module
  */
+import { escapeLogLine } from "../log.ts";
 import type { Store } from "../vault/store.ts";
 import type {
   CancellableUi,
@@ -138,7 +139,8 @@ export interface RulesEngineOptions {
   logger: UiLogger;
   /**
    * Where rule console lines go, already formatted as clef prints them
-   * (`JS:>  a 1`, spec rules.md §3.1). Default: `logger.info(line)`.
+   * (`JS:>  a 1`, spec rules.md §3.1), with control characters and
+   * backslashes escaped (`escapeLogLine`). Default: `logger.info(line)`.
    */
   jsConsole?: (line: string) => void;
   /**
@@ -265,7 +267,8 @@ class RuleWorker {
         return;
       case "log":
         if (p !== undefined && p.id === msg.id && !p.quiet) {
-          this.#host.log(msg.line);
+          // one line, whatever the rule printed (no forged lines/priorities)
+          this.#host.log(escapeLogLine(msg.line));
         }
         return;
       case "get":
