@@ -139,6 +139,7 @@ export function formatLogValue(v: unknown): string {
  */
 export function escapeLogLine(text: string): string {
   return text.replace(
+    // deno-lint-ignore no-control-regex
     /[\\\x00-\x1f\x7f-\x9f\u2028\u2029]/g,
     (ch) => {
       switch (ch) {

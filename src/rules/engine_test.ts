@@ -281,6 +281,7 @@ Deno.test("console lines cannot forge log lines or journald priorities", async (
       "JS:>  a\\nINFO [12-04|18:00:00.000] Op approved\\n<0>fake",
       "JS:>  b\\r<3>x\\x1b[31mred\\x00\\x7f\\u0085\\u2028\\tz ok \\\\n",
     ]);
+    // deno-lint-ignore no-control-regex
     for (const line of h.js) ok(!/[\x00-\x1f\x7f-\x9f\u2028\u2029]/.test(line));
   });
 });
