@@ -119,6 +119,48 @@ export function formatLogValue(v: unknown): string {
 }
 
 /**
+ * Makes untrusted text (a rule's console output) safe to write as one log
+ * line: backslash and every control character (C0, DEL, C1) and the
+ * Unicode line and paragraph separators become escapes (`\\`, `\n`,
+ * `\r`, `\t`, `\xNN` below U+0080, `\uNNNN` above), so the text can
+ * neither end the line nor start a forged one (a journald priority such as
+ * `<0>` only counts at the start of a line), nor drive the terminal.
+ * Everything else is kept as is.
+ *
+ * @param text The text.
+ * @returns The text with those characters escaped.
+ *
+ * @example Usage
+ * ```ts
+ * import { escapeLogLine } from "./log.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(escapeLogLine("a\n<0>b \\ é"), "a\\n<0>b \\\\ é");
+ * ```
+ */
+export function escapeLogLine(text: string): string {
+  return text.replace(
+    // deno-lint-ignore no-control-regex
+    /[\\\x00-\x1f\x7f-\x9f\u2028\u2029]/g,
+    (ch) => {
+      switch (ch) {
+        case "\\":
+          return "\\\\";
+        case "\n":
+          return "\\n";
+        case "\r":
+          return "\\r";
+        case "\t":
+          return "\\t";
+      }
+      const c = ch.charCodeAt(0);
+      return c < 0x80
+        ? "\\x" + c.toString(16).padStart(2, "0")
+        : "\\u" + c.toString(16).padStart(4, "0");
+    },
+  );
+}
+
+/**
  * A leveled logger writing one line per record.
  *
  * @example Usage

@@ -1,5 +1,5 @@
 import { ok, strictEqual } from "node:assert/strict";
-import { formatLogValue, Logger, LogLevel } from "./log.ts";
+import { escapeLogLine, formatLogValue, Logger, LogLevel } from "./log.ts";
 
 const when = new Date(2026, 0, 2, 3, 4, 5, 60);
 
@@ -89,4 +89,14 @@ Deno.test("formatLogValue() quotes as geth's terminal format", () => {
   strictEqual(formatLogValue(12n), "12");
   strictEqual(formatLogValue(false), "false");
   strictEqual(formatLogValue(new Error("boom now")), '"boom now"');
+});
+
+Deno.test("escapeLogLine() keeps untrusted text on one line", () => {
+  strictEqual(
+    escapeLogLine(
+      "a\nINFO [x] forged\n<0>emerg\r\t\\ \x1b[2J\x00\x7f\x85\u2028\u2029é€",
+    ),
+    "a\\nINFO [x] forged\\n<0>emerg\\r\\t\\\\ \\x1b[2J\\x00\\x7f\\u0085\\u2028\\u2029é€",
+  );
+  strictEqual(escapeLogLine("JS:>  plain text 1 2"), "JS:>  plain text 1 2");
 });

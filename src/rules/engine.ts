@@ -52,32 +52,43 @@
  * its watchdog thread stops the rule with V8 `TerminateExecution`, which the
  * rule cannot catch and which also interrupts `Atomics.wait` and promise
  * jobs. The whole call runs under a second, outer watchdog (in a pristine
- * context, `timeoutMs` + 250 ms): node:vm handles a timeout or an exception
- * leaving the rule's context by reading properties there without a
- * watchdog, and a rule can plant looping accessors or proxy traps on what
- * it reads (tested). The request is then denied (not forwarded), the
- * call's writes are dropped, the worker is terminated and a new one serves
- * the next call. `worker.terminate()` alone cannot do this: in Deno 2.9.6
- * it does not interrupt a worker that is busy in JavaScript (the thread
- * keeps spinning; measured, and denoland/deno#35657), so it is only used
- * on an idle worker, and as a last resort when a worker does not report
- * back within `timeoutMs + graceMs`.
+ * context, `timeoutMs` + 250 ms). node:vm's watchdogs are the only thing
+ * that stops a busy isolate: in Deno 2.9.6 `worker.terminate()` does not
+ * interrupt a Worker (Web or `node:worker_threads`) that is busy in
+ * JavaScript (measured: a plain `for (;;) {}` keeps its thread at a full
+ * core after `terminate()`; denoland/deno#35657). So no rule-made value is
+ * touched outside a watchdog (`_host.ts`): the hook's value or exception
+ * is turned into a string inside the context, and no evaluation uses
+ * node:vm's `displayErrors`, which read the `stack` of a thrown value after
+ * the watchdog had ended (a rule throwing `new Proxy({}, {get: loop,
+ * getOwnPropertyDescriptor: loop})` spun there forever, out of both
+ * watchdogs, and with an allocating trap the daemon died of "Fatal
+ * JavaScript out of memory"). A stopped call is denied (not forwarded),
+ * its writes are dropped, the worker is terminated (it is idle by then)
+ * and a new one serves the next call; `terminate()` is also the last
+ * resort when a worker does not report back within `timeoutMs + graceMs`.
  *
- * Memory: Deno offers no heap limit for a Web Worker (`resourceLimits` is
- * for node:worker_threads, `--v8-flags` are process-wide) and a V8 isolate
- * that reaches its heap limit (≈4 GB here) aborts the whole process.
- * Measured on this machine: an allocation loop grows the process by
- * ≈0.3–1 GB/s (objects, V8 heap) to ≈2.3 GB/s (filled typed arrays,
- * outside the V8 heap limit); without a stop the process died with
- * "Reached heap limit" after ≈11 s. The timeout bounds a rule's allocation
- * to roughly `timeoutMs` × that rate (peak RSS ≈2.4 GB with the default
- * 1 s), then the worker is terminated and the memory returned (RSS back to
- * ≈70 MB); the tests run such loops and check that the engine denies them
- * and keeps serving. A large
- * `--rules-timeout` weakens this bound proportionally.
+ * Memory: a Deno Web Worker has no heap limit (`--v8-flags` are
+ * process-wide) and a V8 isolate that reaches its heap limit aborts the
+ * whole process. So the permissionless Worker runs the rules in a
+ * `node:worker_threads` Worker of its own (which inherits its permissions,
+ * "none") started with `resourceLimits` (old generation `heapMb`, default
+ * 128 MiB): a rule that allocates past it has its JavaScript stopped by
+ * V8, its request is denied when the call's time is up (`timeoutMs +
+ * graceMs`), and terminating the Worker frees the memory; the daemon lives
+ * on. Measured on this machine with 64 MiB: an allocation loop (objects,
+ * or a looping proxy trap) under a 4 s timeout grew the process by less
+ * than 400 MB in all, where it grew by ≈1.9 GB before. The globals that
+ * allocate outside the V8 heap, which the limit does not count
+ * (`ArrayBuffer`, typed arrays, `DataView`), are removed from the rule's
+ * global. Calls cross from the main thread to the rule host over a
+ * `MessagePort`, so the extra Worker costs nothing per call (≈22 µs a
+ * round trip either way, measured); starting it costs ≈0.1–0.6 s (once,
+ * and after each stopped call).
  *
  * @module
  */
+import { escapeLogLine } from "../log.ts";
 import type { Store } from "../vault/store.ts";
 import type {
   CancellableUi,
@@ -100,6 +111,7 @@ import type {
   UserInputResponse,
 } from "../ui/ui.ts";
 import {
+  DEFAULT_RULES_HEAP_MB,
   type DoneMessage,
   type FromWorker,
   GET_DATA_OFFSET,
@@ -107,8 +119,10 @@ import {
   GET_STATE,
   type GetMessage,
   GetState,
+  type GoneMessage,
   type HookName,
   MAX_STORAGE_VALUE_BYTES,
+  type StartMessage,
   type ToWorker,
 } from "./protocol.ts";
 
@@ -125,7 +139,8 @@ export interface RulesEngineOptions {
   logger: UiLogger;
   /**
    * Where rule console lines go, already formatted as clef prints them
-   * (`JS:>  a 1`, spec rules.md §3.1). Default: `logger.info(line)`.
+   * (`JS:>  a 1`, spec rules.md §3.1), with control characters and
+   * backslashes escaped (`escapeLogLine`). Default: `logger.info(line)`.
    */
   jsConsole?: (line: string) => void;
   /**
@@ -134,6 +149,11 @@ export interface RulesEngineOptions {
    * rule at `timeoutMs`); default 1000 ms.
    */
   graceMs?: number;
+  /**
+   * V8 heap limit of the rule host (old generation), in MiB; a rule that
+   * needs more is stopped and the request denied. Default 128.
+   */
+  heapMb?: number;
 }
 
 /** The rules file cannot be used (does not compile, throws, or hangs). */
@@ -168,6 +188,7 @@ interface WorkerHost {
   store: Store;
   log(line: string): void;
   logger: UiLogger;
+  heapMb: number;
 }
 
 const encoder = new TextEncoder();
@@ -175,7 +196,8 @@ let nextCallId = 1;
 
 /**
  * The rules Worker's module (exported for the sandbox tests). `deno
- * compile` needs `--include src/rules/worker.ts` to embed it.
+ * compile` needs `--include src/rules/worker.ts` to embed it (with the
+ * rule host it imports).
  */
 export const RULES_WORKER_URL: URL = new URL("./worker.ts", import.meta.url);
 
@@ -184,13 +206,17 @@ export const RULES_WORKER_OPTIONS: WorkerOptions & {
   deno: { permissions: "none" };
 } = { type: "module", deno: { permissions: "none" } };
 
-/** One permissionless Worker with the rules compiled in it. */
+/**
+ * One permissionless Worker whose rule host has the rules compiled in it
+ * (`worker.ts`, `_host.ts`); calls go over a `MessagePort` to the host.
+ */
 class RuleWorker {
   readonly loaded: Promise<string | undefined>;
   dead = false;
   /** Set when the worker itself failed (e.g. its module did not load). */
   failure: string | undefined;
   #worker: Worker;
+  #port: MessagePort;
   #host: WorkerHost;
   #pending: Pending | undefined;
   #onLoaded!: (error: string | undefined) => void;
@@ -199,8 +225,19 @@ class RuleWorker {
     this.#host = host;
     this.loaded = new Promise((resolve) => this.#onLoaded = resolve);
     this.#worker = new Worker(RULES_WORKER_URL, RULES_WORKER_OPTIONS);
-    this.#worker.onmessage = (e: MessageEvent<FromWorker>) =>
+    const channel = new MessageChannel();
+    this.#port = channel.port1;
+    this.#port.onmessage = (e: MessageEvent<FromWorker>) =>
       this.#onMessage(e.data);
+    this.#port.onmessageerror = () => this.stop("crash");
+    this.#worker.onmessage = (e: MessageEvent<GoneMessage>) => {
+      // the rule host ended (it crashed, or reached its heap limit)
+      if (e.data.t !== "gone" || this.dead) return;
+      this.#host.logger.error("Rules worker ended", { err: e.data.error });
+      this.failure ??= e.data.error;
+      this.#onLoaded(`worker ended: ${e.data.error}`);
+      this.stop("crash");
+    };
     this.#worker.onerror = (e: ErrorEvent) => {
       e.preventDefault();
       this.#host.logger.error("Rules worker failed", { err: e.message });
@@ -209,11 +246,17 @@ class RuleWorker {
       this.stop("crash");
     };
     this.#worker.onmessageerror = () => this.stop("crash");
+    const start: StartMessage = {
+      t: "start",
+      port: channel.port2,
+      heapMb: host.heapMb,
+    };
+    this.#worker.postMessage(start, [channel.port2]);
     this.#post({ t: "load", source });
   }
 
   #post(msg: ToWorker): void {
-    this.#worker.postMessage(msg);
+    this.#port.postMessage(msg);
   }
 
   #onMessage(msg: FromWorker): void {
@@ -224,7 +267,8 @@ class RuleWorker {
         return;
       case "log":
         if (p !== undefined && p.id === msg.id && !p.quiet) {
-          this.#host.log(msg.line);
+          // one line, whatever the rule printed (no forged lines/priorities)
+          this.#host.log(escapeLogLine(msg.line));
         }
         return;
       case "get":
@@ -311,6 +355,7 @@ class RuleWorker {
   stop(reason: StopReason): void {
     if (!this.dead) {
       this.dead = true;
+      this.#port.close();
       this.#worker.terminate();
     }
     this.#onLoaded("worker stopped");
@@ -360,7 +405,7 @@ function formatMs(ms: number): string {
  */
 export class RulesEngine implements Ui {
   #next: CancellableUi;
-  #opts: Required<Omit<RulesEngineOptions, "jsConsole">>;
+  #opts: Required<Omit<RulesEngineOptions, "jsConsole" | "heapMb">>;
   #host: WorkerHost;
   #source: string;
   #worker: RuleWorker | undefined;
@@ -384,7 +429,12 @@ export class RulesEngine implements Ui {
       graceMs: opts.graceMs ?? 1000,
     };
     const log = opts.jsConsole ?? ((line: string) => opts.logger.info(line));
-    this.#host = { store: opts.store, log, logger: opts.logger };
+    this.#host = {
+      store: opts.store,
+      log,
+      logger: opts.logger,
+      heapMb: opts.heapMb ?? DEFAULT_RULES_HEAP_MB,
+    };
   }
 
   #currentWorker(): RuleWorker {
@@ -501,7 +551,8 @@ export class RulesEngine implements Ui {
             timeout: formatMs(this.#opts.timeoutMs),
           });
         } else if (o.reason === "unresponsive") {
-          logger.error("Rules worker did not stop, request denied", {
+          // not stopped by its watchdog in time: the heap limit stopped it
+          logger.error("Rule ran out of time or memory, request denied", {
             hook,
             timeout: formatMs(this.#opts.timeoutMs),
           });

@@ -269,6 +269,23 @@ Deno.test("console.log and console.error format lines as clef", async () => {
   });
 });
 
+Deno.test("console lines cannot forge log lines or journald priorities", async () => {
+  const rule = `function ApproveListing() {
+    console.log("a\\nINFO [12-04|18:00:00.000] Op approved\\n<0>fake");
+    console.error("b\\r<3>x\\u001b[31mred\\u0000\\u007f\\u0085\\u2028\\tz", "ok \\\\n");
+    return "Reject";
+  }`;
+  await withEngine(rule, async (h) => {
+    await h.engine.approveListing(listRequest());
+    deepStrictEqual(h.js, [
+      "JS:>  a\\nINFO [12-04|18:00:00.000] Op approved\\n<0>fake",
+      "JS:>  b\\r<3>x\\x1b[31mred\\x00\\x7f\\u0085\\u2028\\tz ok \\\\n",
+    ]);
+    // deno-lint-ignore no-control-regex
+    for (const line of h.js) ok(!/[\x00-\x1f\x7f-\x9f\u2028\u2029]/.test(line));
+  });
+});
+
 Deno.test("console output is bounded per line and per call", async () => {
   const rule = `function ApproveListing() {
     var s = "x"; while (s.length < 100000) s += s;
@@ -694,7 +711,10 @@ Deno.test("a request waiting at the next UI does not hold up rule calls", async 
       return new Promise((resolve) => answer = resolve);
     };
     const manual = h.engine.approveSignData(textRequest("manual"));
-    await new Promise((r) => setTimeout(r, 50));
+    // wait (at most 20 s: hangs only) until it reached the person
+    for (let i = 0; i < 400 && h.ui.methods().length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     deepStrictEqual(h.ui.methods(), ["approveSignData"]); // waiting for a person
     deepStrictEqual(await h.engine.approveSignData(textRequest("auto")), {
       approved: true,

@@ -1,7 +1,13 @@
 /**
- * Messages between the rules engine (main thread, `engine.ts`) and its
- * permissionless Worker (`worker.ts`), the limits both sides enforce, and
- * the layout of the shared buffer that makes `storage.get` synchronous.
+ * Messages between the rules engine (main thread, `engine.ts`), its
+ * permissionless Worker (`worker.ts`) and the rule host that Worker starts
+ * with a heap limit (`_host.ts`), the limits they enforce, and the layout
+ * of the shared buffer that makes `storage.get` synchronous.
+ *
+ * The main thread sends the Worker one {@linkcode StartMessage} with a
+ * `MessagePort`; every other message goes over that port, straight
+ * between the main thread and the rule host. The Worker only reports
+ * that the host is gone ({@linkcode GoneMessage}).
  *
  * Flow of one hook call:
  *
@@ -64,8 +70,26 @@ export interface ProbeMessage {
   t: "probe";
 }
 
-/** Messages the main thread sends. */
+/** Messages the main thread sends to the rule host (over the port). */
 export type ToWorker = LoadMessage | CallMessage | ProbeMessage;
+
+/** main → rules Worker, once after spawn: start the rule host. */
+export interface StartMessage {
+  /** Message type. */
+  t: "start";
+  /** The rule host's end of the channel to the main thread. */
+  port: MessagePort;
+  /** The rule host's V8 heap limit (old generation), in MiB. */
+  heapMb: number;
+}
+
+/** rules Worker → main: the rule host ended (crash or out of memory). */
+export interface GoneMessage {
+  /** Message type. */
+  t: "gone";
+  /** What the host reported, if anything. */
+  error: string;
+}
 
 /** worker → main: the load result (`error` set when the file does not compile). */
 export interface LoadedMessage {
@@ -175,3 +199,53 @@ export const MAX_CONSOLE_CHARS_PER_CALL = 256 * 1024;
 
 /** Error texts forwarded to the log are cut to this many characters. */
 export const MAX_ERROR_CHARS = 2 * 1024;
+
+/**
+ * Default V8 heap limit of the rule host (old generation, MiB): a rule that
+ * allocates more is stopped (the request denied), the daemon is not.
+ */
+export const DEFAULT_RULES_HEAP_MB = 128;
+
+/** The limits and buffer layout the rule host gets (it imports nothing). */
+export interface HostLimits {
+  /** {@linkcode GET_BUFFER_BYTES}. */
+  GET_BUFFER_BYTES: number;
+  /** {@linkcode GET_DATA_OFFSET}. */
+  GET_DATA_OFFSET: number;
+  /** {@linkcode GET_LENGTH}. */
+  GET_LENGTH: number;
+  /** {@linkcode GET_STATE}. */
+  GET_STATE: number;
+  /** `GetState.Pending`. */
+  GET_PENDING: number;
+  /** `GetState.Ready`. */
+  GET_READY: number;
+  /** `GetState.TooSmall`. */
+  GET_TOO_SMALL: number;
+  /** {@linkcode MAX_CONSOLE_CHARS_PER_CALL}. */
+  MAX_CONSOLE_CHARS_PER_CALL: number;
+  /** {@linkcode MAX_CONSOLE_LINE_CHARS}. */
+  MAX_CONSOLE_LINE_CHARS: number;
+  /** {@linkcode MAX_ERROR_CHARS}. */
+  MAX_ERROR_CHARS: number;
+  /** {@linkcode MAX_PUT_BYTES_PER_CALL}. */
+  MAX_PUT_BYTES_PER_CALL: number;
+  /** {@linkcode MAX_STORAGE_VALUE_BYTES}. */
+  MAX_STORAGE_VALUE_BYTES: number;
+}
+
+/** The values of {@linkcode HostLimits}. */
+export const HOST_LIMITS: HostLimits = {
+  GET_BUFFER_BYTES,
+  GET_DATA_OFFSET,
+  GET_LENGTH,
+  GET_STATE,
+  GET_PENDING: GetState.Pending,
+  GET_READY: GetState.Ready,
+  GET_TOO_SMALL: GetState.TooSmall,
+  MAX_CONSOLE_CHARS_PER_CALL,
+  MAX_CONSOLE_LINE_CHARS,
+  MAX_ERROR_CHARS,
+  MAX_PUT_BYTES_PER_CALL,
+  MAX_STORAGE_VALUE_BYTES,
+};

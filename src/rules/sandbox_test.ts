@@ -2,7 +2,11 @@ import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import process from "node:process";
 import { BIGNUMBER_JS } from "./_bignumber.ts";
 import { RULES_WORKER_OPTIONS, RULES_WORKER_URL } from "./engine.ts";
-import type { FromWorker } from "./protocol.ts";
+import {
+  DEFAULT_RULES_HEAP_MB,
+  type FromWorker,
+  type StartMessage,
+} from "./protocol.ts";
 import { listRequest, withEngine } from "./_testing.ts";
 
 /**
@@ -27,17 +31,18 @@ const REACH = `function reach(g) {
   catch (e) { return "error" }
 }`;
 
-Deno.test("sandbox: the worker itself holds no permission", async () => {
+Deno.test("sandbox: the worker and its rule host hold no permission", async () => {
   const w = new Worker(RULES_WORKER_URL, RULES_WORKER_OPTIONS);
+  const channel = new MessageChannel();
   try {
-    const answer = await new Promise<FromWorker>((resolve) => {
-      w.onmessage = (e: MessageEvent<FromWorker>) => resolve(e.data);
-      w.postMessage({ t: "probe" });
-    });
-    strictEqual(answer.t, "probe");
-    const perms = (answer as { permissions: Record<string, string> })
-      .permissions;
-    deepStrictEqual(perms, {
+    const probe = (target: Worker | MessagePort) =>
+      new Promise<Record<string, string>>((resolve) => {
+        target.onmessage = (e: MessageEvent<FromWorker>) => {
+          if (e.data.t === "probe") resolve(e.data.permissions);
+        };
+        target.postMessage({ t: "probe" });
+      });
+    const none = {
       read: "NotCapable",
       write: "NotCapable",
       net: "NotCapable",
@@ -46,12 +51,21 @@ Deno.test("sandbox: the worker itself holds no permission", async () => {
       run: "NotCapable",
       ffi: "NotCapable",
       sys: "NotCapable",
-    });
+    };
+    deepStrictEqual(await probe(w), none); // the Web Worker's realm
+    const start: StartMessage = {
+      t: "start",
+      port: channel.port2,
+      heapMb: DEFAULT_RULES_HEAP_MB,
+    };
+    w.postMessage(start, [channel.port2]);
+    deepStrictEqual(await probe(channel.port1), none); // the rule host's
     // Not asserted: Deno 2.9.6 checks a worker's import() against the
     // process's permissions, not the worker's (a worker-realm import of a
     // local JSON file succeeds when the daemon may read it). Rules never
     // reach the worker realm (tests below), so this is not reachable.
   } finally {
+    channel.port1.close();
     w.terminate();
   }
 });
@@ -78,6 +92,13 @@ Deno.test("sandbox: host objects are absent from the rule's global", async () =>
     "Atomics",
     "FinalizationRegistry",
     "WeakRef",
+    // they allocate outside the V8 heap, which the heap limit does not bound
+    "ArrayBuffer",
+    "DataView",
+    "Uint8Array",
+    "Int32Array",
+    "Float64Array",
+    "BigUint64Array",
     "performance",
     "crypto",
     "navigator",
@@ -100,25 +121,15 @@ Deno.test("sandbox: the global holds only ES built-ins, BigNumber, console, stor
     // ECMAScript (ECMA-262 + ECMA-402) globals V8 installs
     "AggregateError",
     "Array",
-    "ArrayBuffer",
     "AsyncDisposableStack",
     "BigInt",
-    "BigInt64Array",
-    "BigUint64Array",
     "Boolean",
-    "DataView",
     "Date",
     "DisposableStack",
     "Error",
     "EvalError",
-    "Float16Array",
-    "Float32Array",
-    "Float64Array",
     "Function",
     "Infinity",
-    "Int16Array",
-    "Int32Array",
-    "Int8Array",
     "Intl",
     "Iterator",
     "JSON",
@@ -141,10 +152,6 @@ Deno.test("sandbox: the global holds only ES built-ins, BigNumber, console, stor
     "Temporal",
     "TypeError",
     "URIError",
-    "Uint16Array",
-    "Uint32Array",
-    "Uint8Array",
-    "Uint8ClampedArray",
     "WeakMap",
     "WeakSet",
     "decodeURI",
@@ -400,6 +407,105 @@ Deno.test("sandbox: timing loops, promise-job loops and thrown traps are contain
     cpu.user + cpu.system < 150_000,
     `busy while idle: ${JSON.stringify(cpu)}`,
   );
+});
+
+/**
+ * CPU ticks (utime + stime, 1/100 s) of every thread of this process, by
+ * thread id and name, from /proc/self/task (Linux).
+ */
+function threadTicks(): Map<string, number> {
+  const ticks = new Map<string, number>();
+  for (const e of Deno.readDirSync("/proc/self/task")) {
+    try {
+      const stat = Deno.readTextFileSync(`/proc/self/task/${e.name}/stat`);
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks.set(`${e.name} ${name}`, Number(f[11]) + Number(f[12]));
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return ticks;
+}
+
+/**
+ * Threads that used more than a tenth of a core over 2 s. A thread that
+ * spins gets far more even on a loaded machine; idle threads get ~0.
+ */
+async function busyThreads(): Promise<string[]> {
+  await new Promise((r) => setTimeout(r, 500)); // let GC threads settle
+  const before = threadTicks();
+  await new Promise((r) => setTimeout(r, 2000));
+  const busy: string[] = [];
+  for (const [thread, t] of threadTicks()) {
+    const used = t - (before.get(thread) ?? t);
+    if (used > 20) busy.push(`${thread}: ${used} ticks`);
+  }
+  return busy;
+}
+
+Deno.test("sandbox: a thrown proxy whose traps loop is denied in time and leaves no busy thread", async () => {
+  const loop = "function () { for (;;) {} }";
+  const rules = [
+    `function ApproveListing() { throw new Proxy({}, { get: ${loop}, getOwnPropertyDescriptor: ${loop} }) }`,
+    `function ApproveListing() { throw new Proxy({}, { get: ${loop}, getOwnPropertyDescriptor: ${loop}, getPrototypeOf: ${loop}, has: ${loop}, ownKeys: ${loop} }) }`,
+    `throw new Proxy({}, { get: ${loop}, getOwnPropertyDescriptor: ${loop} }); function ApproveListing() { return "Approve" }`,
+    `function ApproveListing() { Object.defineProperty(Object.prototype, "code", { set: ${loop} }); for (;;) {} }`,
+  ];
+  for (const rule of rules) {
+    await withEngine(rule, async (h) => {
+      const res = await Promise.race([
+        h.engine.approveListing(listRequest()),
+        new Promise<"hang">((r) => setTimeout(() => r("hang"), 20_000)),
+      ]);
+      ok(res !== "hang", rule);
+      // denied, or (the exception described) forwarded to the UI
+      ok(
+        res.accounts === null || h.ui.methods()[0] === "approveListing",
+        rule,
+      );
+      await h.engine.reload(`function ApproveListing() { return "Approve" }`);
+      strictEqual(
+        (await h.engine.approveListing(listRequest())).accounts?.length,
+        2,
+      );
+    }, { timeoutMs: 300 });
+  }
+  deepStrictEqual(await busyThreads(), []);
+});
+
+Deno.test("sandbox: a rule's heap is bounded: allocating traps end the rule, not the process", async () => {
+  // A long timeout, so that only the heap limit can stop these in time.
+  const alloc =
+    "function () { var a = []; for (;;) a.push(new Array(1e5).fill(1.5)) }";
+  const rules = [
+    `function ApproveListing() { throw new Proxy({}, { get: ${alloc}, getOwnPropertyDescriptor: ${alloc} }) }`,
+    `function ApproveListing() { (${alloc})() }`,
+  ];
+  for (const rule of rules) {
+    await withEngine(rule, async (h) => {
+      await h.engine.init();
+      const before = process.memoryUsage.rss();
+      let peak = 0;
+      let done = false;
+      const call = h.engine.approveListing(listRequest()).finally(() =>
+        done = true
+      );
+      while (!done) {
+        peak = Math.max(peak, process.memoryUsage.rss() - before);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      deepStrictEqual(await call, { accounts: null }, rule);
+      deepStrictEqual(h.ui.methods(), [], rule);
+      ok(peak < 400 * 1024 * 1024, `${rule}: RSS grew ${peak >> 20} MB`);
+      await h.engine.reload(`function ApproveListing() { return "Approve" }`);
+      strictEqual(
+        (await h.engine.approveListing(listRequest())).accounts?.length,
+        2,
+      );
+    }, { timeoutMs: 4000, graceMs: 500, heapMb: 64 });
+  }
+  deepStrictEqual(await busyThreads(), []);
 });
 
 Deno.test("sandbox: an allocation bomb is stopped and the daemon keeps serving", async () => {
