@@ -130,6 +130,7 @@ export async function main(argv: string[]): Promise<number> {
       level: options.loglevel,
       sink: options.stdioUi ? writeStderr : writeStdout,
       color,
+      format: options.logFormat,
     });
     await RUNNERS[cl.command]({
       options,

@@ -38,6 +38,15 @@ export const MSG_JUSTIFY = 40;
 /** Key/value context of a record (insertion order is kept). */
 export type LogContext = Record<string, unknown>;
 
+/** `--log.format` values, as geth's. */
+export const LOG_FORMATS = ["terminal", "logfmt", "json"] as const;
+
+/** One of {@linkcode LOG_FORMATS}. */
+export type LogFormat = typeof LOG_FORMATS[number];
+
+/** geth's `LevelString` names, by `--loglevel` number. */
+const LEVEL_NAMES = ["crit", "error", "warn", "info", "debug", "trace"];
+
 /** Options for {@linkcode Logger}. */
 export interface LoggerOptions {
   /** `--loglevel` (values above 5 mean trace; default 3). */
@@ -48,8 +57,10 @@ export interface LoggerOptions {
   now?: () => Date;
   /** Prefix lines with `<priority>` for journald. */
   journald?: boolean;
-  /** Colour the level label and keys with ANSI escapes. */
+  /** Colour the level label and keys with ANSI escapes (terminal only). */
   color?: boolean;
+  /** Line format (default `terminal`, geth's console format). */
+  format?: LogFormat;
 }
 
 const pad = (n: number, w = 2) => String(n).padStart(w, "0");
@@ -160,6 +171,124 @@ export function escapeLogLine(text: string): string {
   );
 }
 
+/** A context value as plain data: errors by message, bigints as decimal. */
+function plainValue(v: unknown): unknown {
+  if (v === undefined) return null;
+  if (v instanceof Error) return v.message;
+  if (typeof v === "bigint") return v.toString();
+  if (v instanceof Date) return v.toISOString();
+  if (v instanceof Uint8Array) {
+    return "0x" + [...v].map((b) => b.toString(16).padStart(2, "0")).join("");
+  }
+  return v;
+}
+
+/**
+ * One record as geth's `--log.format=json` writes it (slog's JSON handler
+ * with `t`, `lvl`, `msg`, then the record's fields); one line, no newline.
+ *
+ * @param time The record's time.
+ * @param level Its level.
+ * @param msg The message.
+ * @param ctx Its fields (a field named `t`, `lvl` or `msg` is renamed with a
+ *   leading `_`, so the record's own keys cannot be overwritten).
+ * @returns The JSON text.
+ *
+ * @example Usage
+ * ```ts
+ * import { formatJsonRecord, LogLevel } from "./log.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * strictEqual(
+ *   formatJsonRecord(new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 6)), LogLevel.Warn, "hi", { n: 1n }),
+ *   '{"t":"2026-01-02T03:04:05.006Z","lvl":"warn","msg":"hi","n":"1"}',
+ * );
+ * ```
+ */
+export function formatJsonRecord(
+  time: Date,
+  level: LogLevelNumber,
+  msg: string,
+  ctx: LogContext,
+): string {
+  const record: Record<string, unknown> = {
+    t: time.toISOString(),
+    lvl: LEVEL_NAMES[level],
+    msg,
+  };
+  for (const [k, v] of Object.entries(ctx)) {
+    const key = k in record || k.startsWith("_") && k.slice(1) in record
+      ? `_${k}`
+      : k;
+    let value = plainValue(v);
+    if (value !== null && typeof value === "object") {
+      try {
+        value = JSON.parse(JSON.stringify(value, (_, x) => plainValue(x)));
+      } catch {
+        value = String(v);
+      }
+    }
+    record[key] = value;
+  }
+  // JSON.stringify escapes control characters and U+2028/9 stays legal
+  // JSON; neither can end the line.
+  return JSON.stringify(record).replaceAll("\u2028", "\\u2028").replaceAll(
+    "\u2029",
+    "\\u2029",
+  );
+}
+
+/** Go slog's text-handler rule: quote empty, spaces, `=`, `"`, controls. */
+function logfmtValue(s: string): string {
+  // deno-lint-ignore no-control-regex
+  if (s !== "" && !/[\s="\x00-\x1f\x7f-\x9f\u2028\u2029]/.test(s)) {
+    return s;
+  }
+  return goQuote(s);
+}
+
+/** `2006-01-02T15:04:05-0700` in local time (geth's logfmt time). */
+function logfmtTime(d: Date): string {
+  const off = -d.getTimezoneOffset();
+  const sign = off < 0 ? "-" : "+";
+  const abs = Math.abs(off);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${
+    pad(d.getHours())
+  }:${pad(d.getMinutes())}:${pad(d.getSeconds())}${sign}${
+    pad(Math.floor(abs / 60))
+  }${pad(abs % 60)}`;
+}
+
+/**
+ * One record as geth's `--log.format=logfmt` writes it:
+ * `t=… lvl=info msg="…" key=value …` (slog's text handler quoting).
+ *
+ * @param time The record's time (rendered in local time).
+ * @param level Its level.
+ * @param msg The message.
+ * @param ctx Its fields.
+ * @returns The line, without a newline.
+ */
+export function formatLogfmtRecord(
+  time: Date,
+  level: LogLevelNumber,
+  msg: string,
+  ctx: LogContext,
+): string {
+  let line = `t=${logfmtTime(time)} lvl=${LEVEL_NAMES[level]} msg=${
+    logfmtValue(msg)
+  }`;
+  for (const [k, v] of Object.entries(ctx)) {
+    const p = plainValue(v);
+    const text = p === null
+      ? "<nil>"
+      : typeof p === "object"
+      ? JSON.stringify(p, (_, x) => plainValue(x))
+      : String(p);
+    line += ` ${logfmtValue(k)}=${logfmtValue(text)}`;
+  }
+  return line;
+}
+
 /**
  * A leveled logger writing one line per record.
  *
@@ -184,6 +313,7 @@ export class Logger {
   readonly #now: () => Date;
   readonly #journald: boolean;
   readonly #color: boolean;
+  readonly #format: LogFormat;
 
   /**
    * Creates the logger.
@@ -196,6 +326,7 @@ export class Logger {
     this.#now = opts.now ?? (() => new Date());
     this.#journald = opts.journald ?? false;
     this.#color = opts.color ?? false;
+    this.#format = opts.format ?? "terminal";
   }
 
   /**
@@ -228,6 +359,16 @@ export class Logger {
    * @returns The line, ending in `\n`.
    */
   format(level: LogLevelNumber, msg: string, ctx: LogContext = {}): string {
+    let line = this.#format === "json"
+      ? formatJsonRecord(this.#now(), level, msg, ctx)
+      : this.#format === "logfmt"
+      ? formatLogfmtRecord(this.#now(), level, msg, ctx)
+      : this.#terminal(level, msg, ctx);
+    if (this.#journald) line = `<${SYSLOG_PRIORITY[level]}>${line}`;
+    return line + "\n";
+  }
+
+  #terminal(level: LogLevelNumber, msg: string, ctx: LogContext): string {
     const entries = Object.entries(ctx);
     let label = LABELS[level];
     if (this.#color) label = `\x1b[${COLORS[level]}m${label}\x1b[0m`;
@@ -239,8 +380,7 @@ export class Logger {
       const key = this.#color ? `\x1b[${COLORS[level]}m${k}\x1b[0m` : k;
       line += ` ${key}=${formatLogValue(v)}`;
     }
-    if (this.#journald) line = `<${SYSLOG_PRIORITY[level]}>${line}`;
-    return line + "\n";
+    return line;
   }
 
   /** A critical record (the caller decides whether to exit). */

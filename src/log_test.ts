@@ -1,4 +1,4 @@
-import { ok, strictEqual } from "node:assert/strict";
+import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { escapeLogLine, formatLogValue, Logger, LogLevel } from "./log.ts";
 
 const when = new Date(2026, 0, 2, 3, 4, 5, 60);
@@ -99,4 +99,60 @@ Deno.test("escapeLogLine() keeps untrusted text on one line", () => {
     "a\\nINFO [x] forged\\n<0>emerg\\r\\t\\\\ \\x1b[2J\\x00\\x7f\\u0085\\u2028\\u2029é€",
   );
   strictEqual(escapeLogLine("JS:>  plain text 1 2"), "JS:>  plain text 1 2");
+});
+
+Deno.test("Logger with format json writes one parseable line per record", () => {
+  const lines: string[] = [];
+  const log = new Logger({
+    sink: (l) => lines.push(l),
+    format: "json",
+    now: () => new Date(Date.UTC(2026, 11, 4, 18, 0, 0, 5)),
+  });
+  log.info("Op approved", {
+    method: "account_signData",
+    number: 12n,
+    err: new Error("x\ny"),
+    msg: "a field called msg",
+    nested: { a: [1, 2n] },
+    weird: "line\u2028sep",
+  });
+  log.error("second");
+  strictEqual(lines.length, 2);
+  for (const l of lines) {
+    strictEqual(l.endsWith("\n"), true);
+    strictEqual(l.slice(0, -1).includes("\n"), false);
+    strictEqual(l.includes("\u2028"), false);
+  }
+  deepStrictEqual(JSON.parse(lines[0]), {
+    t: "2026-12-04T18:00:00.005Z",
+    lvl: "info",
+    msg: "Op approved",
+    method: "account_signData",
+    number: "12",
+    err: "x\ny",
+    _msg: "a field called msg",
+    nested: { a: [1, "2"] },
+    weird: "line\u2028sep",
+  });
+  deepStrictEqual(JSON.parse(lines[1]).lvl, "error");
+});
+
+Deno.test("Logger with format logfmt quotes as Go's slog text handler", () => {
+  const lines: string[] = [];
+  const log = new Logger({ sink: (l) => lines.push(l), format: "logfmt" });
+  log.warn("Served account_list", {
+    reqid: 7,
+    path: "/tmp/x",
+    spaced: "a b",
+    empty: "",
+    eq: "k=v",
+    nl: "a\nb",
+  });
+  const l = lines[0];
+  strictEqual(
+    /^t=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} lvl=warn msg="Served account_list" reqid=7 path=\/tmp\/x spaced="a b" empty="" eq="k=v" nl="a\\nb"\n$/
+      .test(l),
+    true,
+    l,
+  );
 });

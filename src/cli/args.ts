@@ -26,6 +26,8 @@ export interface FlagSpec {
   type: FlagType;
   /** One-line help text. */
   usage: string;
+  /** The only values a string flag takes (checked while parsing). */
+  choices?: readonly string[];
 }
 
 /** Every global flag (cli.md §1.1 plus stave's additions), in help order. */
@@ -148,6 +150,28 @@ export const GLOBAL_FLAGS: readonly FlagSpec[] = [
     type: "bool",
     usage:
       "Refuse to sign two different Clique headers for the same height (stave)",
+  },
+  {
+    name: "log.format",
+    type: "string",
+    usage: "Log format to use (terminal, logfmt, json)",
+    choices: ["terminal", "logfmt", "json"],
+  },
+  {
+    name: "metrics",
+    type: "bool",
+    usage:
+      "Enable metrics and /health on their own HTTP listener (Prometheus format; stave)",
+  },
+  {
+    name: "metrics.addr",
+    type: "string",
+    usage: "Metrics and health listening interface",
+  },
+  {
+    name: "metrics.port",
+    type: "int",
+    usage: "Metrics and health listening port",
   },
   {
     name: "keycheck",
@@ -319,6 +343,14 @@ export interface GlobalOptions {
   cliqueGuard: boolean;
   /** `--keycheck` (stave; default true). */
   keyCheck: boolean;
+  /** `--log.format` (geth's values; default `terminal`). */
+  logFormat: "terminal" | "logfmt" | "json";
+  /** `--metrics` (stave; geth's flag names). */
+  metrics: boolean;
+  /** `--metrics.addr` (default `127.0.0.1`). */
+  metricsAddr: string;
+  /** `--metrics.port` (default 6060). */
+  metricsPort: number;
   /** Names of the flags given on the command line (hints repeat them). */
   given: ReadonlySet<string>;
 }
@@ -500,6 +532,10 @@ export function defaultOptions(env: ArgsEnv): GlobalOptions {
     rulesTimeoutMs: 1_000,
     cliqueGuard: false,
     keyCheck: true,
+    logFormat: "terminal",
+    metrics: false,
+    metricsAddr: "127.0.0.1",
+    metricsPort: 6060,
     given: new Set(),
   };
 }
@@ -531,6 +567,12 @@ export function defaultText(name: string, env: ArgsEnv): string | undefined {
     case "keycache":
     case "keycheck":
       return "true";
+    case "log.format":
+      return d.logFormat;
+    case "metrics.addr":
+      return d.metricsAddr;
+    case "metrics.port":
+      return String(d.metricsPort);
     case "approval-timeout":
       return "1m0s";
     case "rules-timeout":
@@ -780,6 +822,14 @@ function parseFlagSet(
       }
       value = args[i++];
     }
+    if (spec.choices !== undefined && !spec.choices.includes(value)) {
+      throw new FlagError(
+        `invalid value ${goQuote(value)} for flag -${name}: want one of ${
+          spec.choices.join(", ")
+        }`,
+        command,
+      );
+    }
     try {
       if (spec.type === "int" || spec.type === "int64") parseGoInt(value);
       if (spec.type === "duration") parseGoDuration(value);
@@ -931,6 +981,18 @@ function applyValues(opts: GlobalOptions, values: Values, env: ArgsEnv): void {
         break;
       case "keycheck":
         opts.keyCheck = b;
+        break;
+      case "log.format":
+        opts.logFormat = s as GlobalOptions["logFormat"];
+        break;
+      case "metrics":
+        opts.metrics = b;
+        break;
+      case "metrics.addr":
+        opts.metricsAddr = s;
+        break;
+      case "metrics.port":
+        opts.metricsPort = Number(parseGoInt(s));
         break;
     }
   }

@@ -126,6 +126,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     sink: writeStderr,
     journald: journaldStderr(),
     color: Deno.stderr.isTerminal() && Deno.env.get("TERM") !== "dumb",
+    format: opts.logFormat,
   });
   try {
     return await new Daemon(opts, log).run();
