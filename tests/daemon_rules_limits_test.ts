@@ -4,7 +4,9 @@
  * used to run outside every watchdog: the thread spun forever and the
  * daemon died of "Fatal JavaScript out of memory", leaving its socket) is
  * denied, the daemon's threads go back to idle, and the daemon keeps
- * serving rule calls and exits cleanly.
+ * serving rule calls and exits cleanly. One legal-looking `storage.put`
+ * (a 13 MiB value, a 17 MiB key) cannot brick `jsstorage.json`, and no
+ * error a caller gets names a vault path.
  */
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import {
@@ -115,3 +117,66 @@ Deno.test({
     }
   },
 });
+
+const STORAGE_RULES = `
+function ApproveSignData(r) {
+  var n = r.messages[0].value.split(" ")[2];
+  if (n === "1") {
+    try { storage.put("big", "v".repeat(13 * 1024 * 1024)) } catch (e) { console.log("refused:", e.message) }
+    try { storage.put("k".repeat(17 * 1024 * 1024), "v") } catch (e) { console.log("refused:", e.message) }
+  }
+  storage.put("last", n);
+  return storage.get("last") === n ? "Approve" : "Reject";
+}
+`;
+
+Deno.test({
+  name:
+    "daemon: oversized storage puts are refused to the rule; storage keeps working; no vault path reaches a caller",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const s = await setupSigner({ rulesSource: STORAGE_RULES });
+    const d = await startDaemon(s, { extraFlags: ["--rules-timeout", "30s"] });
+    const answers: RpcResponse[] = [];
+    try {
+      for (let n = 1n; n <= 3n; n++) {
+        const h = cliqueHeader(n);
+        const seal = await one(d.ipcPath, "account_signData", [
+          "application/x-clique-header",
+          s.address,
+          cliqueRlp(h),
+        ]);
+        answers.push(seal);
+        ok(seal.error === undefined, `block ${n}: ${JSON.stringify(seal)}`);
+        strictEqual(
+          recoverCliqueSigner(h, seal.result as string),
+          s.address,
+          `block ${n}: ${JSON.stringify(seal)}`,
+        );
+      }
+      const err = d.stderrText();
+      ok(err.includes("JS:>  refused: storage: a value of"), err);
+      ok(err.includes("JS:>  refused: storage: key exceeds 65536 bytes"), err);
+      const file = await Deno.stat(
+        `${s.configdir}/${await vaultName(s.configdir)}/jsstorage.json`,
+      );
+      ok(file.size < 1024, `jsstorage.json is ${file.size} bytes`);
+      for (const a of answers) {
+        ok(!JSON.stringify(a).includes(s.configdir), JSON.stringify(a));
+      }
+    } finally {
+      const st = await d.stop();
+      await s.cleanup();
+      strictEqual(st.code, 0, d.stderrText());
+    }
+  },
+});
+
+/** The vault folder's name under the config dir (hex of the seed hash). */
+async function vaultName(configdir: string): Promise<string> {
+  for await (const e of Deno.readDir(configdir)) {
+    if (e.isDirectory && /^[0-9a-f]{20}$/.test(e.name)) return e.name;
+  }
+  throw new Error(`no vault folder in ${configdir}`);
+}

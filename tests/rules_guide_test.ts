@@ -251,6 +251,14 @@ Deno.test({
   },
 });
 
+/** Waits (at most 30 s: hangs only) until the daemon's log shows `text`. */
+async function logged(d: { stderrText(): string }, text: string) {
+  for (let i = 0; i < 600 && !d.stderrText().includes(text); i++) {
+    await sleep(50);
+  }
+  ok(d.stderrText().includes(text), `no "${text}" in the log`);
+}
+
 Deno.test({
   name:
     "SIGHUP re-reads the rules: an unattested file keeps the old rules, an attested one takes over",
@@ -273,7 +281,7 @@ Deno.test({
       ok(!(await sealAt(1)).error);
       await Deno.copyFile(GUIDE_RULES.listOnly, path);
       Deno.kill(await d.daemonPid(), "SIGHUP");
-      await sleep(500);
+      await logged(d, "Rules reload refused");
       const r2 = await sealAt(2);
       ok(
         !r2.error,
@@ -281,7 +289,7 @@ Deno.test({
       );
       await attestRules(s, path);
       Deno.kill(await d.daemonPid(), "SIGHUP");
-      await sleep(500);
+      await logged(d, "Rules reloaded"); // the new file is checked first
       deepStrictEqual(
         (await sealAt(3)).error,
         DENIED,

@@ -135,6 +135,8 @@ export function ruleHost(
     MAX_ERROR_CHARS,
     MAX_PUT_BYTES_PER_CALL,
     MAX_STORAGE_VALUE_BYTES,
+    MAX_STORAGE_KEY_BYTES,
+    MAX_STORE_FILE_SIZE,
   } = limits;
 
   // Runs first in every context. Only operators and captured built-ins are
@@ -302,9 +304,16 @@ export function ruleHost(
         return "storage: bad argument";
       }
       if (key === "") return ""; // clef: silent no-op
+      const keySize = encoder.encode(key).length;
+      if (keySize > MAX_STORAGE_KEY_BYTES) {
+        return `storage: key exceeds ${MAX_STORAGE_KEY_BYTES} bytes`;
+      }
       const size = encoder.encode(value).length;
-      if (size > MAX_STORAGE_VALUE_BYTES) {
-        return `storage: value exceeds ${MAX_STORAGE_VALUE_BYTES} bytes`;
+      // its record alone (base64 of value + GCM tag, nonce, JSON) must fit
+      // in the store file; the store refuses what does not fit with the rest
+      const record = 4 * Math.ceil((size + 16) / 3) + keySize + 64;
+      if (record > MAX_STORE_FILE_SIZE) {
+        return `storage: a value of ${size} bytes cannot fit in the ${MAX_STORE_FILE_SIZE}-byte store`;
       }
       putBytes += key.length + size;
       if (putBytes > MAX_PUT_BYTES_PER_CALL) {

@@ -1,5 +1,6 @@
 import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
-import { DamagedFileError } from "../errors.ts";
+import { DamagedFileError, StaveError } from "../errors.ts";
+import { AesGcmStore, MAX_STORE_FILE_SIZE } from "../vault/aes_gcm_store.ts";
 import { RulesEngine, RulesLoadError } from "./engine.ts";
 import {
   listRequest,
@@ -449,7 +450,11 @@ Deno.test("a failing store read fails the request with the store's error", async
   }`;
   await withEngine(rule, async (h) => {
     h.store.failGet = new DamagedFileError("/v/jsstorage.json", "bad json");
-    await rejects(h.engine.approveListing(listRequest()), DamagedFileError);
+    await rejects(h.engine.approveListing(listRequest()), {
+      name: "RuleStorageError",
+      message: "rule storage: bad json", // no vault path for callers
+    });
+    ok(h.log.some((l) => l.includes("/v/jsstorage.json: bad json"))); // logged
     deepStrictEqual(h.js, ["JS:>  caught true"]);
     deepStrictEqual(h.ui.methods(), []);
     h.store.failGet = undefined;
@@ -465,10 +470,73 @@ Deno.test("a failing store write fails the request with the store's error", asyn
     `function ApproveTx() { storage.put("k", "v"); return "Approve" }`,
     async (h) => {
       h.store.failPut = new DamagedFileError("/v/jsstorage.json", "bad json");
-      await rejects(h.engine.approveTx(txRequest()), DamagedFileError);
+      await rejects(h.engine.approveTx(txRequest()), {
+        name: "RuleStorageError",
+        message: "rule storage: bad json",
+      });
       ok(h.log.some((l) => l.startsWith("ERROR Rules storage write failed")));
+      h.store.failPut = new Error("EIO: write '/v/.jsstorage.json.tmp1'");
+      await rejects(h.engine.approveTx(txRequest()), {
+        name: "RuleStorageError",
+        message: "rule storage: write failed (see the signer's log)",
+      });
     },
   );
+});
+
+Deno.test("storage.put of a key or value that cannot fit in the store throws in the rule", async () => {
+  const rule = `function ApproveListing() {
+    try { storage.put("big", "v".repeat(13 * 1024 * 1024)) } catch (e) { console.log("value:", e.message) }
+    try { storage.put("k".repeat(17 * 1024 * 1024), "v") } catch (e) { console.log("key:", e.message) }
+    try { storage.put("k".repeat(64 * 1024 + 1), "v") } catch (e) { console.log("key:", e.message) }
+    storage.put("k".repeat(64 * 1024), "v");
+    storage.put("n", "1");
+    return storage.get("n") === "1" ? "Approve" : "Reject";
+  }`;
+  await withEngine(rule, async (h) => {
+    strictEqual(
+      (await h.engine.approveListing(listRequest())).accounts?.length,
+      2,
+    );
+    deepStrictEqual(h.js, [
+      "JS:>  value: storage: a value of 13631488 bytes cannot fit in the 16777216-byte store",
+      "JS:>  key: storage: key exceeds 65536 bytes",
+      "JS:>  key: storage: key exceeds 65536 bytes",
+    ]);
+    strictEqual(await h.store.inner.get("big"), undefined);
+    strictEqual(await h.store.inner.get("n"), "1");
+  }, { timeoutMs: 30_000 });
+});
+
+Deno.test("a put the full store refuses fails the request without a vault path; later calls work", async () => {
+  let content: Uint8Array | undefined;
+  const file = {
+    name: "/secret/vault/jsstorage.json",
+    read: () => Promise.resolve(content),
+    write: (b: Uint8Array) => {
+      content = b;
+      return Promise.resolve();
+    },
+  };
+  const store = new AesGcmStore(file, new Uint8Array(32).fill(7));
+  await store.put("a", "x".repeat(10 * 1024 * 1024));
+  const rule = `function ApproveTx(r) {
+    if (r.transaction.value === "0x1") storage.put("b", "y".repeat(5 * 1024 * 1024));
+    return storage.get("a").length === 10 * 1024 * 1024 ? "Approve" : "Reject";
+  }`;
+  await withEngine(rule, async (h) => {
+    await rejects(h.engine.approveTx(txRequest("0x1")), (e: Error) => {
+      ok(e instanceof StaveError, String(e));
+      ok(e.message.startsWith("rule storage: store full"), e.message);
+      ok(!e.message.includes("/secret/"), e.message);
+      return true;
+    });
+    ok(h.log.some((l) => l.startsWith("ERROR Rules storage write failed")));
+    strictEqual(await store.get("b"), undefined);
+    // the store stays readable and serves the next calls
+    strictEqual((await h.engine.approveTx(txRequest("0x2"))).approved, true);
+    ok(content!.length <= MAX_STORE_FILE_SIZE);
+  }, { store, timeoutMs: 30_000 }); // large values: slow on a busy machine
 });
 
 Deno.test("rule calls are serialized: lastblock never approves a height twice", async () => {

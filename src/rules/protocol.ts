@@ -27,6 +27,8 @@
  * @module
  */
 
+import { MAX_STORE_FILE_SIZE } from "../vault/aes_gcm_store.ts";
+
 /** Hooks a rules file may define (spec rules.md §2). */
 export type HookName =
   | "ApproveTx"
@@ -183,10 +185,16 @@ export const GetState = {
 export const GET_BUFFER_BYTES = 64 * 1024;
 
 /**
- * Largest value `storage.get` returns and `storage.put` accepts, in UTF-8
- * bytes. clef had no limit; bigger values make the call fail.
+ * Largest value `storage.get` returns, in UTF-8 bytes (the store file's
+ * read bound, so every value of a readable file). clef had no limit.
  */
-export const MAX_STORAGE_VALUE_BYTES = 16 * 1024 * 1024;
+export const MAX_STORAGE_VALUE_BYTES = MAX_STORE_FILE_SIZE;
+
+/**
+ * Largest key `storage.put` accepts, in UTF-8 bytes (clef had no limit);
+ * a longer one makes `put` throw.
+ */
+export const MAX_STORAGE_KEY_BYTES = 64 * 1024;
 
 /** Largest total of keys and values one call may write. */
 export const MAX_PUT_BYTES_PER_CALL = 32 * 1024 * 1024;
@@ -232,6 +240,10 @@ export interface HostLimits {
   MAX_PUT_BYTES_PER_CALL: number;
   /** {@linkcode MAX_STORAGE_VALUE_BYTES}. */
   MAX_STORAGE_VALUE_BYTES: number;
+  /** {@linkcode MAX_STORAGE_KEY_BYTES}. */
+  MAX_STORAGE_KEY_BYTES: number;
+  /** The store file's bound (`MAX_STORE_FILE_SIZE`). */
+  MAX_STORE_FILE_SIZE: number;
 }
 
 /** The values of {@linkcode HostLimits}. */
@@ -248,4 +260,6 @@ export const HOST_LIMITS: HostLimits = {
   MAX_ERROR_CHARS,
   MAX_PUT_BYTES_PER_CALL,
   MAX_STORAGE_VALUE_BYTES,
+  MAX_STORAGE_KEY_BYTES,
+  MAX_STORE_FILE_SIZE,
 };

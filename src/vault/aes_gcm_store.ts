@@ -26,7 +26,10 @@ import { type Store, StoreKeyError } from "./store.ts";
 export const GCM_NONCE_SIZE = 12;
 /** GCM tag size in bytes. */
 export const GCM_TAG_SIZE = 16;
-/** Largest store file stave reads (clef has no cap). */
+/**
+ * Largest store file stave reads (clef has no cap), and so the largest it
+ * writes: a put that would make the file larger is refused.
+ */
 export const MAX_STORE_FILE_SIZE = 16 << 20;
 
 /** Go's error text when a GCM tag does not verify. */
@@ -222,8 +225,20 @@ export async function openRecord(
   }
 }
 
-const BASE64 =
-  /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/**
+ * Padded standard base64, checked in linear time: a regex with a repeated
+ * group overflowed V8's backtracking stack on fields above ≈4 MiB, so a
+ * value of ≈3.5 MiB made its own store file unreadable.
+ */
+function isPaddedBase64(s: string): boolean {
+  if (s.length % 4 !== 0) return false;
+  const body = s.endsWith("==")
+    ? s.slice(0, -2)
+    : s.endsWith("=")
+    ? s.slice(0, -1)
+    : s;
+  return !/[^A-Za-z0-9+/]/.test(body);
+}
 
 /** Go's `[]byte` JSON decoding: padded standard base64; CR/LF ignored. */
 function decodeBytesField(v: unknown, where: string): Uint8Array | null {
@@ -236,7 +251,7 @@ function decodeBytesField(v: unknown, where: string): Uint8Array | null {
     );
   }
   const s = v.replace(/[\r\n]/g, "");
-  if (!BASE64.test(s)) throw new SyntaxError("illegal base64 data");
+  if (!isPaddedBase64(s)) throw new SyntaxError("illegal base64 data");
   return fromBase64(s);
 }
 
@@ -453,6 +468,9 @@ export class AesGcmStore implements Store {
    * @param value The value (encrypted).
    * @throws {DamagedFileError} when the existing file cannot be parsed (it
    *   is left untouched).
+   * @throws {RangeError} when the file would become larger than
+   *   {@linkcode MAX_STORE_FILE_SIZE} (it is left untouched; the message
+   *   names no path).
    */
   put(key: string, value: string): Promise<void> {
     if (key.length === 0) return Promise.resolve();
@@ -464,7 +482,14 @@ export class AesGcmStore implements Store {
         name,
         await sealRecord(await this.#key, name, value, { nonce }),
       );
-      await this.#file.write(utf8Encoder.encode(serializeStoreFile(records)));
+      const bytes = utf8Encoder.encode(serializeStoreFile(records));
+      if (bytes.length > MAX_STORE_FILE_SIZE) {
+        // a file stave could not read back would fail every later call
+        throw new RangeError(
+          `store full: the put would make the file ${bytes.length} bytes, over the limit of ${MAX_STORE_FILE_SIZE}`,
+        );
+      }
+      await this.#file.write(bytes);
     });
   }
 

@@ -10,6 +10,7 @@ import { fromBase64, fromHex, toBase64, toHex } from "../_bytes.ts";
 import { DamagedFileError } from "../errors.ts";
 import {
   AesGcmStore,
+  MAX_STORE_FILE_SIZE,
   openRecord,
   parseStoreFile,
   sealRecord,
@@ -458,4 +459,75 @@ Deno.test("AesGcmStore() writes byte-for-byte what Go writes, whatever the put o
     for (const i of order) await store.put(GO_ENTRIES[i][0], GO_ENTRIES[i][1]);
     strictEqual(file.text, expected);
   }
+});
+
+Deno.test("parseStoreFile() checks base64 as before, in linear time", () => {
+  const rec = (c: string) =>
+    enc.encode(`{"k":{"iv":"AAAAAAAAAAAAAAAA","c":"${c}"}}`);
+  for (
+    const good of ["", "AAAA", "AB==", "ABC=", "+/+/", "A".repeat(8 << 20)]
+  ) {
+    strictEqual(
+      parseStoreFile(rec(good)).get("k")!.c!.length,
+      good.length / 4 * 3 - (good.match(/=/g)?.length ?? 0),
+    );
+  }
+  for (
+    const bad of [
+      "A",
+      "AB=",
+      "A===",
+      "====",
+      "AA=A",
+      "AB==AAAA",
+      "AB-_",
+      "AAA!",
+    ]
+  ) {
+    throws(
+      () => parseStoreFile(rec(bad)),
+      { message: "illegal base64 data" },
+      bad,
+    );
+  }
+});
+
+Deno.test("AesGcmStore() refuses a put that would make the file larger than it reads", async () => {
+  const file = new MemFile();
+  const store = new AesGcmStore(file, new Uint8Array(32).fill(4));
+  await store.put("small", "kept");
+  const before = file.content!.slice();
+  const MiB = 1024 * 1024;
+  // a 13 MiB value (base64 ≈ 17.3 MiB) and a 17 MiB key: each alone crosses
+  for (
+    const [key, value] of [["big", "v".repeat(13 * MiB)], [
+      "k".repeat(17 * MiB),
+      "v",
+    ]]
+  ) {
+    await rejects(store.put(key, value), (e: Error) => {
+      ok(e instanceof RangeError, String(e));
+      ok(e.message.includes(String(MAX_STORE_FILE_SIZE)), e.message);
+      ok(!e.message.includes(file.name), e.message); // no path
+      return true;
+    });
+    deepStrictEqual(file.content, before); // nothing written
+  }
+  strictEqual(await store.get("small"), "kept");
+  // values up to the bound fit (and read back: a regex on the base64 used
+  // to overflow the stack above ≈4 MiB); together they may not
+  await store.put("a", "v".repeat(8 * MiB));
+  strictEqual((await store.get("a"))?.length, 8 * MiB);
+  await rejects(store.put("b", "v".repeat(8 * MiB)), RangeError);
+  ok(file.content!.length <= MAX_STORE_FILE_SIZE);
+  strictEqual((await store.get("a"))?.length, 8 * MiB);
+  // the file stays readable: a store over the same bytes reads it
+  const again = new AesGcmStore(
+    new MemFile(file.name, file.content),
+    new Uint8Array(32).fill(4),
+  );
+  strictEqual(await again.get("small"), "kept");
+  // shrinking is always possible
+  await store.put("a", "short");
+  await store.put("b", "v".repeat(8 * MiB));
 });
