@@ -268,7 +268,7 @@ function cliqueHeader(number: bigint, extraByte: number): string {
     number,
     gasLimit: 8_000_000n,
     gasUsed: 0n,
-    time: 1_700_000_000n + number,
+    time: 1_700_000_000n + number % 1_000_000n,
     extra: new Uint8Array(32).fill(extraByte),
     mixDigest: new Uint8Array(32),
     nonce: new Uint8Array(8),
@@ -398,6 +398,31 @@ Deno.test("SignerApi.signTransaction() answers a UI's undecodable transaction wi
       strictEqual((e as { code?: number }).code, -32000);
       return true;
     });
+  } finally {
+    await t.done();
+  }
+});
+
+Deno.test("SignerApi with a Clique guard neither seals nor records a number over 64 bits", async () => {
+  const guardStore = new MemoryStore();
+  const t = await setup({
+    stored: PW,
+    cliqueGuard: new CliqueGuard(guardStore),
+  });
+  try {
+    const ct = "application/x-clique-header";
+    await t.api.signData(ct, addr(), cliqueHeader(10n, 1), META);
+    await rejects(
+      t.api.signData(ct, addr(), cliqueHeader(2n ** 64n, 1), META),
+      {
+        code: -32000,
+        message:
+          "clique: refusing to seal block 18446744073709551616: a block number must fit in 64 bits",
+      },
+    );
+    // Refused before approval, and the next real height still seals.
+    deepStrictEqual(t.ui.calls, ["approveSignData"]);
+    await t.api.signData(ct, addr(), cliqueHeader(11n, 1), META);
   } finally {
     await t.done();
   }
