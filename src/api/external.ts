@@ -23,6 +23,7 @@ import type {
   Metadata,
   SignDataRequest,
   SignTransactionResult,
+  SignTxRequest,
   Ui,
   ValidationInfo,
 } from "../ui/ui.ts";
@@ -360,16 +361,14 @@ export class SignerApi {
         `requested chainid ${args.chainId} does not match the configuration of the signer`,
       );
     }
-    const resp = await this.#o.ui.approveTx({
+    const request = {
       transaction: sendTxArgsToJson(args),
       call_info: messages.length > 0 ? messages : null,
       meta,
-    });
+    };
+    const resp = await this.#o.ui.approveTx(request);
     if (!resp.approved) throw new RequestDeniedError();
-    // The UI may have edited the transaction; it is not validated again.
-    const approved = decodeSendTxArgs(
-      (resp.transaction ?? Object.create(null)) as JsonValue,
-    );
+    const approved = approvedTransaction(args, request.transaction, resp);
     await this.findAccount(approved.from.bytes);
     if (approved.blobs !== undefined) await loadKzg();
     const unsigned = buildTransaction(approved);
@@ -519,6 +518,36 @@ export class SignerApi {
       });
       return undefined;
     }
+  }
+}
+
+/**
+ * The transaction to sign after approval. A UI that approved without
+ * editing (rules, the CLI) hands back the request's own object: the
+ * validated request is signed as it is, as clef signs its `SendTxArgs`
+ * struct (re-decoding its wire form would fail on a `from` of `"0x"` and
+ * on a plain-number `blobVersion`). A transaction the UI sent back (stdio
+ * UI) is decoded as clef decodes the UI's answer, and is not validated
+ * again; a decoding error is the caller's -32000 error, as in clef.
+ *
+ * @param args The validated request.
+ * @param sent The wire form shown to the UI.
+ * @param resp The UI's answer.
+ * @returns The request to sign.
+ * @throws {StaveError} with the decoder's message.
+ */
+function approvedTransaction(
+  args: SendTxArgs,
+  sent: SignTxRequest["transaction"],
+  resp: { transaction?: SignTxRequest["transaction"] | null },
+): SendTxArgs {
+  if (resp.transaction === sent) return args;
+  try {
+    return decodeSendTxArgs(
+      (resp.transaction ?? Object.create(null)) as JsonValue,
+    );
+  } catch (err) {
+    throw new StaveError(errorText(err), { cause: err });
   }
 }
 

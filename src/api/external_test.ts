@@ -268,7 +268,7 @@ function cliqueHeader(number: bigint, extraByte: number): string {
     number,
     gasLimit: 8_000_000n,
     gasUsed: 0n,
-    time: 1_700_000_000n + number,
+    time: 1_700_000_000n + number % 1_000_000n,
     extra: new Uint8Array(32).fill(extraByte),
     mixDigest: new Uint8Array(32),
     nonce: new Uint8Array(8),
@@ -320,6 +320,109 @@ Deno.test("SignerApi.list() returns what the UI allowed, or request denied", asy
     deepStrictEqual(await t.api.list(META), [ADDR.toLowerCase()]);
     t.ui.approve = false;
     await rejects(t.api.list(META), RequestDeniedError);
+  } finally {
+    await t.done();
+  }
+});
+
+Deno.test("SignerApi.signTransaction() signs the approved request itself: no from is unknown account", async () => {
+  const t = await setup({ stored: PW });
+  try {
+    const args = decodeSendTxArgs(parseJson(JSON.stringify({
+      to: ADDR,
+      gas: "0x5208",
+      gasPrice: "0x1",
+      value: "0x1",
+      nonce: "0x0",
+    })));
+    await rejects(
+      t.api.signTransaction(args, undefined, META),
+      UnknownAccountError,
+    );
+    deepStrictEqual(t.ui.calls, ["approveTx"]);
+  } finally {
+    await t.done();
+  }
+});
+
+Deno.test("SignerApi.signTransaction() keeps blobVersion 1 of an unedited approval", async () => {
+  const t = await setup({ stored: PW });
+  try {
+    const args = decodeSendTxArgs(parseJson(JSON.stringify({
+      from: ADDR,
+      to: ADDR,
+      gas: "0x5208",
+      maxFeePerGas: "0x2",
+      maxPriorityFeePerGas: "0x1",
+      maxFeePerBlobGas: "0x1",
+      value: "0x0",
+      nonce: "0x0",
+      blobVersion: 1,
+      blobVersionedHashes: ["0x01" + "00".repeat(31)],
+    })));
+    const res = await t.api.signTransaction(args, undefined, META);
+    strictEqual(Transaction.from(res.raw).type, 3);
+    strictEqual(Transaction.from(res.raw).from, ADDR);
+  } finally {
+    await t.done();
+  }
+});
+
+Deno.test("SignerApi.signTransaction() answers a UI's undecodable transaction with -32000", async () => {
+  const t = await setup({ stored: PW });
+  // A stdio UI sends the transaction back as JSON: "from":"0x" (no sender)
+  // does not decode, as in clef, whose answer is the decoder's error.
+  t.ui.approveTx = (r: SignTxRequest) => {
+    t.ui.calls.push("approveTx");
+    return Promise.resolve({
+      transaction: parseJson(JSON.stringify(r.transaction)) as Record<
+        string,
+        unknown
+      >,
+      approved: true,
+    });
+  };
+  try {
+    const args = decodeSendTxArgs(parseJson(JSON.stringify({
+      to: ADDR,
+      gas: "0x5208",
+      gasPrice: "0x1",
+      value: "0x1",
+      nonce: "0x0",
+    })));
+    await rejects(t.api.signTransaction(args, undefined, META), (e: Error) => {
+      strictEqual(
+        e.message,
+        "hex string has length 0, want 40 for common.Address",
+      );
+      strictEqual((e as { code?: number }).code, -32000);
+      return true;
+    });
+  } finally {
+    await t.done();
+  }
+});
+
+Deno.test("SignerApi with a Clique guard neither seals nor records a number over 64 bits", async () => {
+  const guardStore = new MemoryStore();
+  const t = await setup({
+    stored: PW,
+    cliqueGuard: new CliqueGuard(guardStore),
+  });
+  try {
+    const ct = "application/x-clique-header";
+    await t.api.signData(ct, addr(), cliqueHeader(10n, 1), META);
+    await rejects(
+      t.api.signData(ct, addr(), cliqueHeader(2n ** 64n, 1), META),
+      {
+        code: -32000,
+        message:
+          "clique: refusing to seal block 18446744073709551616: a block number must fit in 64 bits",
+      },
+    );
+    // Refused before approval, and the next real height still seals.
+    deepStrictEqual(t.ui.calls, ["approveSignData"]);
+    await t.api.signData(ct, addr(), cliqueHeader(11n, 1), META);
   } finally {
     await t.done();
   }

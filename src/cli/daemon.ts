@@ -28,6 +28,7 @@ import {
 import { decryptMasterSeed } from "../vault/master_seed.ts";
 import type { Store } from "../vault/store.ts";
 import { FourByteDb, parseCustomDatabase } from "../signing/fourbyte.ts";
+import { CustomFourByteFile } from "./fourbyte_file.ts";
 import { CliUi } from "../ui/cli_ui.ts";
 import { StdioUi } from "../ui/stdio_ui.ts";
 import { withApprovalTimeout } from "../ui/guarded_ui.ts";
@@ -51,7 +52,6 @@ import { type HttpServer, startHttpServer } from "../rpc/http_server.ts";
 import { sdNotify } from "../rpc/notify.ts";
 import { JsonStreamDecoder } from "../json.ts";
 import type { GlobalOptions } from "./args.ts";
-import { writeFileAtomic } from "./atomic_file.ts";
 import { FsKeyStore } from "./fs_key_dir.ts";
 import { openVault, type Vault } from "./fs_vault.ts";
 import { readSeedAsFlagsSay } from "./secrets.ts";
@@ -415,17 +415,22 @@ class Daemon {
         throw new FatalError(errorText(err));
       }
     }
-    const db = new FourByteDb({
-      custom,
-      onCustomChange: (json) => {
-        if (path === "") return;
-        writeFileAtomic(path, json, { mode: 0o600 }).catch((err) =>
+    // Writes are batched (fourbyte_file.ts); shutdown writes what is pending.
+    const file = path === "" ? undefined : new CustomFourByteFile(
+      path,
+      () => db.customJson(),
+      {
+        onError: (err) =>
           this.#log.warn("Failed to save custom 4byte database", {
             file: path,
             err: errorText(err),
-          })
-        );
+          }),
       },
+    );
+    if (file) this.#cleanup.push(() => file.close());
+    const db: FourByteDb = new FourByteDb({
+      custom,
+      onCustomChange: () => file?.changed(),
     });
     const size = db.size;
     this.#log.info("Loaded 4byte database", {

@@ -11,8 +11,9 @@
  * specifiers, which `deno compile` still embeds) and builds the `KZG`
  * object (about 50 ms); the daemon stays ≈30 MiB smaller until then. The
  * functions that need KZG throw until `loadKzg()` has resolved, so callers
- * that may see blobs await it first. Error texts of the KZG backend are
- * not go-kzg's: a failed verification reads `can not verify opening proof`.
+ * that may see blobs await it first. A failed verification reads `can't
+ * verify opening proof`, clef 1.17.3's text for blob and cell proofs alike;
+ * other texts of the KZG backend (bad points) are not go-kzg's.
  *
  * @module
  */
@@ -133,12 +134,12 @@ export function computeCellProofs(blob: Uint8Array): Uint8Array[] {
   return proofs.map(decodeHexBytes);
 }
 
-const VERIFY_FAILED = "can not verify opening proof";
+const VERIFY_FAILED = "can't verify opening proof";
 
 /**
  * Verifies one blob proof.
  *
- * @throws {Error} `can not verify opening proof` or a point decoding error.
+ * @throws {Error} `can't verify opening proof` or a point decoding error.
  */
 export function verifyBlobProof(
   blob: Uint8Array,
@@ -156,7 +157,7 @@ export function verifyBlobProof(
 /**
  * Verifies 128 cell proofs per blob (go-ethereum `VerifyCellProofs`).
  *
- * @throws {Error} `can not verify opening proof` or a point decoding error.
+ * @throws {Error} `can't verify opening proof` or a point decoding error.
  */
 export function verifyCellProofs(
   blobs: Uint8Array[],

@@ -107,7 +107,7 @@ Deno.test("processBlobSidecar() computes and verifies version-1 cell proofs", ()
   bad.proofs![5] = bad.proofs![6];
   throws(
     () => processBlobSidecar(bad),
-    /^BlobSidecarError: failed to verify blob proof: can not verify opening proof$/,
+    /^BlobSidecarError: failed to verify blob proof: can't verify opening proof$/,
   );
 });
 
@@ -167,7 +167,7 @@ Deno.test("processBlobSidecar() reports clef's errors", () => {
           [b],
         ),
       ),
-    /^BlobSidecarError: failed to verify blob proof: can not verify opening proof$/,
+    /^BlobSidecarError: failed to verify blob proof: can't verify opening proof$/,
   );
   // A blob whose field element is not canonical cannot be committed to.
   throws(

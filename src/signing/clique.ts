@@ -353,6 +353,23 @@ export class CliqueUnsupportedHeaderError extends StaveError {
   }
 }
 
+/** Largest block number stave seals (geth numbers blocks with `uint64`). */
+export const MAX_CLIQUE_NUMBER = 2n ** 64n - 1n;
+
+/**
+ * A header whose number does not fit in 64 bits. clef decodes `Number` as
+ * `*big.Int` and seals it; no chain reaches such a height, and a Clique
+ * guard that recorded it would refuse every real height after it.
+ */
+export class CliqueNumberTooLargeError extends StaveError {
+  /** @param number The header's block number. */
+  constructor(number: bigint) {
+    super(
+      `clique: refusing to seal block ${number}: a block number must fit in 64 bits`,
+    );
+  }
+}
+
 /**
  * clef's Clique path: decode the unsealed header geth sends, append room
  * for the seal, and compute `CliqueRLP`/`SealHash` (signing.md §2.1).
@@ -364,6 +381,9 @@ export class CliqueUnsupportedHeaderError extends StaveError {
  * fields, which Clique cannot seal (clef panicked and answered -32603
  * `method handler crashed`; stave answers with a clear -32000 error, as
  * the daemon issue asks).
+ * @throws {CliqueNumberTooLargeError} for a block number over
+ * {@linkcode MAX_CLIQUE_NUMBER} (clef seals it; stave refuses it before
+ * any approval, so the Clique guard never records it).
  *
  * @example Usage
  * ```ts
@@ -376,6 +396,9 @@ export class CliqueUnsupportedHeaderError extends StaveError {
  */
 export function buildCliqueSealRequest(rlp: Uint8Array): CliqueSealRequest {
   const decoded = decodeHeader(rlp);
+  if (decoded.number > MAX_CLIQUE_NUMBER) {
+    throw new CliqueNumberTooLargeError(decoded.number);
+  }
   const extra = new Uint8Array(decoded.extra.length + CLIQUE_SEAL_LENGTH);
   extra.set(decoded.extra);
   const header = { ...decoded, extra };

@@ -7,6 +7,7 @@ import {
   type BlockHeader,
   buildCliqueSealRequest,
   cliqueMessage,
+  CliqueNumberTooLargeError,
   CliqueUnsupportedHeaderError,
   decodeHeader,
   encodeHeader,
@@ -267,3 +268,28 @@ function ethersFields(h: BlockHeader): string[] {
     hexlify(h.nonce),
   ];
 }
+
+Deno.test("buildCliqueSealRequest() refuses a block number that does not fit in 64 bits", () => {
+  // clef (go-ethereum v1.17.3) decodes Number as *big.Int and seals
+  // 2^64, 2^256 and 2^300 alike; no chain reaches such a height (geth
+  // numbers blocks with uint64), and a guard that recorded one would
+  // refuse every real height after it.
+  const max = { ...sampleHeader(), number: 2n ** 64n - 1n };
+  strictEqual(
+    buildCliqueSealRequest(encodeHeader(max)).header.number,
+    max.number,
+  );
+  for (const number of [2n ** 64n, 2n ** 256n, 2n ** 300n]) {
+    const rlp = encodeHeader({ ...sampleHeader(), number });
+    strictEqual(decodeHeader(rlp).number, number); // it decodes...
+    throws(() => buildCliqueSealRequest(rlp), (e: unknown) => {
+      ok(e instanceof CliqueNumberTooLargeError && e instanceof StaveError);
+      strictEqual(e.code, -32000);
+      strictEqual(
+        e.message,
+        `clique: refusing to seal block ${number}: a block number must fit in 64 bits`,
+      );
+      return true;
+    });
+  }
+});

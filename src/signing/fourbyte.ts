@@ -5,10 +5,12 @@
  * caller-supplied selector verifies.
  *
  * Pure: the custom file is read and written by the caller. Loading takes
- * the parsed JSON; every change hands the whole custom map, serialised as
- * Go's `json.Marshal` does (sorted keys, no whitespace), to a callback that
- * writes the file (mode 0600). clef ignores write errors, so the callback's
- * failures are the caller's to log.
+ * the parsed JSON; every addition calls back with the database, whose
+ * {@linkcode FourByteDb.customJson} is the whole custom map serialised as
+ * Go's `json.Marshal` does (sorted keys, no whitespace). The caller decides
+ * when to write it (the daemon batches, `src/cli/fourbyte_file.ts`: clef
+ * rewrote the file on every addition). clef ignores write errors, so the
+ * caller's failures are its own to log.
  *
  * @module
  */
@@ -26,10 +28,11 @@ export interface FourByteDbOptions {
   /** Initial custom map (e.g. from {@linkcode parseCustomDatabase}). */
   custom?: Iterable<readonly [string, string]>;
   /**
-   * Called with the whole custom map as JSON after each addition (clef
-   * writes it to the `--4bytedb-custom` path). Omit for an in-memory map.
+   * Called after each addition with the database (its `customJson()` is
+   * what clef writes to the `--4bytedb-custom` path). It is not called for
+   * an id already known. Omit for an in-memory map.
    */
-  onCustomChange?: (json: string) => void;
+  onCustomChange?: (db: FourByteDb) => void;
 }
 
 function utf8Compare(a: string, b: string): number {
@@ -102,7 +105,7 @@ export function parseCustomDatabase(v: JsonValue): [string, string][] {
 export class FourByteDb {
   readonly #embedded: Map<string, string>;
   readonly #custom: Map<string, string>;
-  readonly #onCustomChange?: (json: string) => void;
+  readonly #onCustomChange?: (db: FourByteDb) => void;
 
   /**
    * Creates the database.
@@ -138,8 +141,8 @@ export class FourByteDb {
 
   /**
    * Adds a verified selector to the custom map unless its id is already
-   * known (clef's `AddSelector`), then reports the new map to
-   * `onCustomChange`.
+   * known (clef's `AddSelector`), then tells `onCustomChange` (only
+   * then: a known id changes nothing and writes nothing).
    *
    * @param selector The selector text.
    * @param data Calldata (its first 4 bytes are the id); shorter is ignored.
@@ -150,7 +153,7 @@ export class FourByteDb {
     const sig = toHex(data.subarray(0, 4));
     if (this.#embedded.has(sig) || this.#custom.has(sig)) return false;
     this.#custom.set(sig, selector);
-    this.#onCustomChange?.(this.customJson());
+    this.#onCustomChange?.(this);
     return true;
   }
 

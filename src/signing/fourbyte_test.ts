@@ -62,7 +62,7 @@ Deno.test("FourByteDb.addSelector() stores new ids and reports the map", () => {
   const writes: string[] = [];
   const db = new FourByteDb({
     embedded: [],
-    onCustomChange: (j) => writes.push(j),
+    onCustomChange: (d) => writes.push(d.customJson()),
   });
   const calldata = fromHexId("a52c101edeadbeef");
   throws(() => db.selector(calldata));

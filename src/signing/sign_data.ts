@@ -75,7 +75,8 @@ function asStaveError(e: unknown): never {
  * @returns The request parts; `clique` tells whether `v` stays 0/1.
  * @throws {StaveError} with clef's message (code -32000) for every
  * decoding, formatting and hashing error, including a clear refusal of a
- * post-Shanghai Clique header (clef crashed there); code -32603 `method
+ * post-Shanghai Clique header (clef crashed there) and of a Clique header
+ * whose number does not fit in 64 bits (clef seals it); code -32603 `method
  * handler crashed` where clef panics on a null array item in typed data.
  *
  * @example Usage

@@ -157,7 +157,7 @@ Deno.test("validateTransaction() verifies selectors and grows the custom db", ()
   const written: string[] = [];
   const db = new FourByteDb({
     embedded: [],
-    onCustomChange: (j) => written.push(j),
+    onCustomChange: (d) => written.push(d.customJson()),
   });
   const data = "0xa52c101e" + "00".repeat(31) + "12";
   const json = `{"to":"${TO}","gasPrice":"0x1","data":"${data}"}`;
