@@ -24,7 +24,6 @@ import {
   STANDARD_SCRYPT_P,
 } from "../keystore/kdf.ts";
 import { decryptMasterSeed } from "../vault/master_seed.ts";
-import type { Store } from "../vault/store.ts";
 import { FourByteDb, parseCustomDatabase } from "../signing/fourbyte.ts";
 import { CliUi } from "../ui/cli_ui.ts";
 import { StdioUi } from "../ui/stdio_ui.ts";
@@ -579,8 +578,7 @@ class Daemon {
         "--clique-guard keeps its state in the vault: run 'stave init' and start with the master password",
       );
     }
-    const store: Store = this.#vault.config;
-    return new CliqueGuard(store);
+    return new CliqueGuard(this.#vault.config);
   }
 
   async #openAuditLog(): Promise<AuditLogger | undefined> {
