@@ -12,10 +12,23 @@
  */
 import { StaveError } from "../errors.ts";
 
-/** The subset of a vault store the guard needs (src/vault/store.ts). */
+/**
+ * The subset of a vault store the guard needs (`AesGcmStore`,
+ * src/vault/aes_gcm_store.ts).
+ */
 export interface GuardStore {
+  /** Looks a value up (no lock needed: files are replaced atomically). */
   get(key: string): Promise<string | undefined>;
-  put(key: string, value: string): Promise<void>;
+  /**
+   * Replaces a value as a function of the one stored now, atomically with
+   * respect to every other writer of the store, in this process or another
+   * (the vault's file lock); `undefined` from `next` writes nothing, a throw
+   * writes nothing and is passed on. Resolves only once the value is on disk.
+   */
+  update(
+    key: string,
+    next: (current: string | undefined) => string | undefined,
+  ): Promise<unknown>;
 }
 
 /** What the guard remembers per account. */
@@ -38,6 +51,10 @@ function encode(state: GuardState): string {
   });
 }
 
+function decodeState(text: string | undefined): GuardState | undefined {
+  return text === undefined || text === "" ? undefined : decode(text);
+}
+
 function decode(text: string): GuardState {
   const v = JSON.parse(text);
   if (
@@ -50,23 +67,25 @@ function decode(text: string): GuardState {
 }
 
 /**
- * Enforces the guard over a durable store. Checks for one account are
- * serialised, so two concurrent requests at the same height cannot both
- * pass.
+ * Enforces the guard over a durable store. Each check reads the record
+ * afresh under the store's lock and writes the new record before that lock
+ * is released, so the record only moves up whoever else writes the store
+ * (`attest`, `setpw`, a second daemon): a writer never puts back a record
+ * it read earlier, and two concurrent requests at one height cannot both
+ * pass. Checks for one account are also serialised within the process.
  */
 export class CliqueGuard {
   #store: GuardStore;
   #locks = new Map<string, Promise<void>>();
 
-  /** @param store Durable store; `put` must resolve only once on disk. */
+  /** @param store Durable store; `update` must resolve only once on disk. */
   constructor(store: GuardStore) {
     this.#store = store;
   }
 
   /** Returns the state for an account (checksummed address), if any. */
   async state(account: string): Promise<GuardState | undefined> {
-    const text = await this.#store.get(KEY_PREFIX + account);
-    return text === undefined || text === "" ? undefined : decode(text);
+    return decodeState(await this.#store.get(KEY_PREFIX + account));
   }
 
   /**
@@ -80,23 +99,25 @@ export class CliqueGuard {
    */
   admit(account: string, number: bigint, sealHash: string): Promise<void> {
     return this.#serialise(account, async () => {
-      const prev = await this.state(account);
-      if (prev) {
-        if (number < prev.number) {
-          throw new CliqueGuardError(
-            `clique guard: refusing to sign block ${number}, below the highest signed block ${prev.number}`,
-          );
-        }
-        if (number === prev.number) {
-          if (prev.sealHash === sealHash) return;
-          if (prev.sealHash !== null) {
+      await this.#store.update(KEY_PREFIX + account, (text) => {
+        const prev = decodeState(text);
+        if (prev) {
+          if (number < prev.number) {
             throw new CliqueGuardError(
-              `clique guard: refusing to sign a second, different header at block ${number}`,
+              `clique guard: refusing to sign block ${number}, below the highest signed block ${prev.number}`,
             );
           }
+          if (number === prev.number) {
+            if (prev.sealHash === sealHash) return undefined; // nothing new
+            if (prev.sealHash !== null) {
+              throw new CliqueGuardError(
+                `clique guard: refusing to sign a second, different header at block ${number}`,
+              );
+            }
+          }
         }
-      }
-      await this.#store.put(KEY_PREFIX + account, encode({ number, sealHash }));
+        return encode({ number, sealHash });
+      });
     });
   }
 
@@ -106,13 +127,16 @@ export class CliqueGuard {
    *
    * @param account Checksummed signer address.
    * @param number The lowest height that may be signed again.
+   * @returns The state it replaced (read under the same lock), if any.
    */
-  reset(account: string, number: bigint): Promise<void> {
+  reset(account: string, number: bigint): Promise<GuardState | undefined> {
     return this.#serialise(account, async () => {
-      await this.#store.put(
-        KEY_PREFIX + account,
-        encode({ number, sealHash: null }),
-      );
+      let before: GuardState | undefined;
+      await this.#store.update(KEY_PREFIX + account, (text) => {
+        before = decodeState(text);
+        return encode({ number, sealHash: null });
+      });
+      return before;
     });
   }
 

@@ -7,7 +7,9 @@ class MapStore {
   get(k: string) {
     return Promise.resolve(this.map.get(k));
   }
-  async put(k: string, v: string) {
+  async update(k: string, next: (v: string | undefined) => string | undefined) {
+    const v = next(this.map.get(k));
+    if (v === undefined) return;
     await new Promise((r) => setTimeout(r, 1));
     this.writes++;
     this.map.set(k, v);

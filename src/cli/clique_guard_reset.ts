@@ -3,8 +3,9 @@
  * the Clique double-sign guard back for a deliberate reorg recovery, so
  * that `<block>` and the heights after it may be sealed once more.
  *
- * Run it only while the daemon is stopped: the daemon keeps no copy of the
- * guard state in memory, but a seal in flight could race the reset.
+ * The reset holds the vault's store lock like every other writer, so it
+ * cannot be lost to, or undo, a concurrent write; still run it with geth's
+ * sealing stopped, since any height from `<block>` on may be signed again.
  *
  * @module
  */
@@ -35,8 +36,7 @@ export async function runCliqueGuardReset(ctx: CommandContext): Promise<void> {
   const guard = new CliqueGuard(vault.config);
   let before;
   try {
-    before = await guard.state(address);
-    await guard.reset(address, BigInt(arg));
+    before = await guard.reset(address, BigInt(arg));
   } catch (err) {
     throw new FatalError(
       `Failed to update the clique guard: ${(err as Error).message}`,

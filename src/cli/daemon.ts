@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { fromHex, toHex } from "../_bytes.ts";
 import { toChecksumAddress } from "../address.ts";
@@ -26,7 +26,6 @@ import {
   STANDARD_SCRYPT_P,
 } from "../keystore/kdf.ts";
 import { decryptMasterSeed } from "../vault/master_seed.ts";
-import type { Store } from "../vault/store.ts";
 import { FourByteDb, parseCustomDatabase } from "../signing/fourbyte.ts";
 import { CustomFourByteFile } from "./fourbyte_file.ts";
 import { CliUi } from "../ui/cli_ui.ts";
@@ -53,6 +52,11 @@ import { sdNotify } from "../rpc/notify.ts";
 import { JsonStreamDecoder } from "../json.ts";
 import type { GlobalOptions } from "./args.ts";
 import { FsKeyStore } from "./fs_key_dir.ts";
+import {
+  checkPrivateFolder,
+  openAppendNoFollow,
+  UnsafePathError,
+} from "./fs_safety.ts";
 import { openVault, type Vault } from "./fs_vault.ts";
 import { readSeedAsFlagsSay } from "./secrets.ts";
 import {
@@ -194,6 +198,7 @@ class Daemon {
       });
     }
 
+    await this.#checkFolders();
     const fourByte = await this.#loadFourByte();
 
     await this.#openVault(baseUi);
@@ -607,8 +612,27 @@ class Daemon {
         }' and start with the master password`,
       );
     }
-    const store: Store = this.#vault.config;
-    return new CliqueGuard(store);
+    return new CliqueGuard(this.#vault.config);
+  }
+
+  /**
+   * Refuses a config folder or IPC folder that another user could write
+   * (whoever can write it can replace the socket or the vault files), before
+   * anything is asked or opened. clef checks neither.
+   */
+  async #checkFolders(): Promise<void> {
+    const o = this.#o;
+    try {
+      if (o.configdir !== "") {
+        await checkPrivateFolder(o.configdir, "config folder");
+      }
+      if (!o.ipcDisable) {
+        await checkPrivateFolder(dirname(ipcEndpoint(o)), "IPC folder");
+      }
+    } catch (err) {
+      if (err instanceof UnsafePathError) throw new FatalError(err.message);
+      throw err;
+    }
   }
 
   /**
@@ -646,12 +670,7 @@ class Daemon {
     if (path === "") return undefined;
     let file: Deno.FsFile;
     try {
-      file = await Deno.open(path, {
-        create: true,
-        append: true,
-        write: true,
-        mode: 0o600,
-      });
+      file = await openAppendNoFollow(path, { mode: 0o600 });
     } catch (err) {
       throw new FatalError(errorText(err));
     }

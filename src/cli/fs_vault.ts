@@ -5,12 +5,14 @@
  *
  * stave differences (spec README "Deliberate differences"): store files are
  * replaced atomically and durably, a damaged store file is reported and
- * never overwritten, writes to one file are serialised within the process,
- * and `--signersecret` may name a password file instead of a seed.
+ * never overwritten, every read-modify-write of a store file holds a lock
+ * shared by all processes (a mutex within the process, `flock` on
+ * `<vault>/.<store>.lock` across them) and re-reads the file under it, and
+ * `--signersecret` may name a password file instead of a seed.
  *
  * @module
  */
-import { join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { DamagedFileError, StaveError } from "../errors.ts";
 import {
   AesGcmStore,
@@ -25,6 +27,9 @@ import {
 import type { Store } from "../vault/store.ts";
 import { createMutex, type RunExclusive } from "../vault/_mutex.ts";
 import { writeFileAtomic } from "./atomic_file.ts";
+import { checkPrivateFolder, goModeString } from "./fs_safety.ts";
+
+export { goModeString };
 
 /** An open vault: its folder and its three stores. */
 export interface Vault {
@@ -32,47 +37,14 @@ export interface Vault {
   dir: string;
   /** `credentials.json`: keystore passwords by checksummed address. */
   credentials: Store;
-  /** `config.json`: `ruleset_sha256`. */
-  config: Store;
+  /** `config.json`: `ruleset_sha256`, the Clique guard records. */
+  config: AesGcmStore;
   /** `jsstorage.json`: the rules' `storage`. */
   jsStorage: Store;
 }
 
 /** Largest password file stave reads. */
 export const MAX_PASSWORD_FILE_SIZE = 1 << 16;
-
-/** Go's `FileMode.String()` letters, in Go's order. */
-const MODE_LETTERS = "dalTLDpSugct?";
-
-/**
- * Renders a file mode as Go's `os.FileMode.String()` (e.g. `-rw-r--r--`,
- * `drwx------`), as clef prints it in its permission error.
- *
- * @param info A `Deno.stat` result.
- * @returns The ls-style mode string.
- */
-export function goModeString(info: Deno.FileInfo): string {
-  const mode = info.mode ?? 0;
-  const set = new Set<string>();
-  if (info.isDirectory) set.add("d");
-  if (info.isSymlink) set.add("L");
-  if (info.isBlockDevice) set.add("D");
-  if (info.isCharDevice) {
-    set.add("D");
-    set.add("c");
-  }
-  if (info.isFifo) set.add("p");
-  if (info.isSocket) set.add("S");
-  if (mode & 0o4000) set.add("u");
-  if (mode & 0o2000) set.add("g");
-  if (mode & 0o1000) set.add("t");
-  let out = "";
-  for (const c of MODE_LETTERS) if (set.has(c)) out += c;
-  if (out === "") out = "-";
-  const rwx = "rwxrwxrwx";
-  for (let i = 0; i < 9; i++) out += mode & (1 << (8 - i)) ? rwx[i] : "-";
-  return out;
-}
 
 /** Go's `syscall.Errno` text for the errors `stat` commonly reports. */
 function goErrnoText(err: unknown): string {
@@ -267,14 +239,124 @@ export async function ensurePrivateDir(path: string): Promise<boolean> {
   return true;
 }
 
+/** How long a vault write waits for another process's lock on a store. */
+export const VAULT_LOCK_TIMEOUT_MS = 30_000;
+
+/** Options for {@linkcode storeFileLock}. */
+export interface StoreFileLockOptions {
+  /** Bound of the wait for another process (default {@linkcode VAULT_LOCK_TIMEOUT_MS}). */
+  timeoutMs?: number;
+}
+
+/** The lock file of a store file: `<folder>/.<name>.lock`. */
+export function lockFilePath(storePath: string): string {
+  return join(dirname(storePath), `.${basename(storePath)}.lock`);
+}
+
+/** The temp names {@linkcode writeFileAtomic} gives a store file's writes. */
+function isTempOf(storeName: string, entry: string): boolean {
+  const prefix = `.${storeName}.tmp`;
+  return entry.startsWith(prefix) &&
+    /^[0-9a-f]{16}$/.test(entry.slice(prefix.length));
+}
+
+/**
+ * Removes the temp files of a store's atomic writes that a killed writer
+ * left. Called with the store's lock held: every writer of the store holds
+ * it while its temp file exists, so none of these can still be in use.
+ */
+async function removeStaleTemps(storePath: string): Promise<void> {
+  const dir = dirname(storePath);
+  const name = basename(storePath);
+  for await (const e of Deno.readDir(dir)) {
+    if (!e.isFile || !isTempOf(name, e.name)) continue;
+    await Deno.remove(join(dir, e.name)).catch((err) => {
+      if (!(err instanceof Deno.errors.NotFound)) throw err;
+    });
+  }
+}
+
+/** Takes an exclusive flock on `file`, or gives up after `timeoutMs`. */
+async function lockWithin(
+  file: Deno.FsFile,
+  lockPath: string,
+  timeoutMs: number,
+): Promise<void> {
+  const locked = file.lock(true);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((r) => {
+    timer = setTimeout(() => r("late"), timeoutMs);
+  });
+  let outcome: "locked" | "late";
+  try {
+    outcome = await Promise.race([locked.then(() => "locked" as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (outcome === "late") {
+    // The flock call cannot be cancelled: release it when it returns.
+    locked.then(() => file.close(), () => file.close());
+    throw new StaveError(
+      `the vault is locked by another process: waited ${
+        timeoutMs / 1000
+      } s for ${lockPath}`,
+    );
+  }
+}
+
+/**
+ * The lock of one store file, for every reader-modifier-writer of it in
+ * this process and in others: an in-process mutex (callers run one at a
+ * time, in arrival order), then an exclusive `flock` on the store's lock
+ * file (`<vault>/.<store>.lock`, created 0600, never removed), held for the
+ * whole operation. The store re-reads its file inside, so no process writes
+ * back what it read before another's write. The kernel drops the flock when
+ * its holder dies (kill -9 included), so a stale lock cannot block anyone.
+ * With the lock held, temp files that killed writers left are removed.
+ * Readers need no lock: store files are replaced by an atomic rename.
+ *
+ * @param storePath The store file.
+ * @param opts Timeout of the wait for another process.
+ * @returns The exclusive runner for {@linkcode AesGcmStore}.
+ */
+export function storeFileLock(
+  storePath: string,
+  opts: StoreFileLockOptions = {},
+): RunExclusive {
+  const timeoutMs = opts.timeoutMs ?? VAULT_LOCK_TIMEOUT_MS;
+  const lockPath = lockFilePath(storePath);
+  const inProcess = createMutex();
+  return <T>(fn: () => Promise<T>): Promise<T> =>
+    inProcess(async () => {
+      const file = await Deno.open(lockPath, {
+        read: true,
+        write: true,
+        create: true,
+        mode: 0o600,
+      });
+      try {
+        await lockWithin(file, lockPath, timeoutMs);
+      } catch (err) {
+        if (!(err instanceof StaveError)) file.close();
+        throw err;
+      }
+      try {
+        await removeStaleTemps(storePath);
+        return await fn();
+      } finally {
+        file.close(); // releases the flock
+      }
+    });
+}
+
 const locks = new Map<string, RunExclusive>();
 
-/** One mutex per store file path, shared by every store in this process. */
+/** One lock per store file path, shared by every store in this process. */
 function lockFor(path: string): RunExclusive {
   const key = resolve(path);
   let run = locks.get(key);
   if (run === undefined) {
-    run = createMutex();
+    run = storeFileLock(key);
     locks.set(key, run);
   }
   return run;
@@ -342,6 +424,9 @@ export interface OpenVaultOptions {
  * @returns The vault.
  * @throws {Deno.errors.NotFound} when `configDir` does not exist (single
  *   level mkdir, as clef).
+ * @throws {StaveError} (`UnsafePathError`) when the config or vault
+ *   folder, or one above them, could be changed by another user (stave;
+ *   see `checkPrivateFolder` in `./fs_safety.ts`).
  */
 export async function openVault(
   configDir: string,
@@ -351,7 +436,9 @@ export async function openVault(
   const keys = deriveVaultKeys(seed);
   try {
     const dir = join(configDir, keys.dirName);
+    await checkPrivateFolder(configDir, "config folder");
     await ensurePrivateDir(dir);
+    await checkPrivateFolder(dir, "vault folder");
     const store = (name: string, key: Uint8Array) => {
       const path = join(dir, name);
       return new AesGcmStore(fsStoreFile(path), key, {

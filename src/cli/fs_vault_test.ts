@@ -57,7 +57,14 @@ Deno.test("openVault() creates <configdir>/<vault> with mode 0700 and store file
     deepStrictEqual(
       (await Array.fromAsync(Deno.readDir(vault.dir))).map((e) => e.name)
         .sort(),
-      ["config.json", "credentials.json", "jsstorage.json"],
+      [
+        ".config.json.lock",
+        ".credentials.json.lock",
+        ".jsstorage.json.lock",
+        "config.json",
+        "credentials.json",
+        "jsstorage.json",
+      ],
     );
     // A second opening (folder exists) sees the same data.
     const again = await openVault(cfg, SEED);
@@ -106,10 +113,10 @@ Deno.test("openVault() 100 parallel puts through two handles all land", async ()
     for (let i = 0; i < 100; i++) {
       strictEqual(await a.jsStorage.get(`key${i}`), `value${i}`);
     }
-    // No temp files are left behind.
+    // No temp files are left behind (the lock file stays).
     deepStrictEqual(
-      (await Array.fromAsync(Deno.readDir(a.dir))).map((e) => e.name),
-      ["jsstorage.json"],
+      (await Array.fromAsync(Deno.readDir(a.dir))).map((e) => e.name).sort(),
+      [".jsstorage.json.lock", "jsstorage.json"],
     );
   });
 });

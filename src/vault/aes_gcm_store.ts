@@ -58,8 +58,11 @@ export interface AesGcmStoreOptions {
   /** Source of 12-byte nonces (tests pin it); random by default. */
   randomNonce?: () => Uint8Array;
   /**
-   * Serialises read-modify-write operations. Pass one shared per file when
-   * several stores may write the same file; defaults to a private mutex.
+   * Serialises read-modify-write operations (put, del, update: each reads
+   * the file inside it). Pass one shared per file when several stores may
+   * write the same file, and one that also excludes other processes when
+   * they may (`src/cli/fs_vault.ts` does both); defaults to a private
+   * in-process mutex.
    */
   runExclusive?: RunExclusive;
 }
@@ -505,6 +508,72 @@ export class AesGcmStore implements Store {
       const records = await this.#load();
       if (!records.delete(name)) return;
       await this.#file.write(utf8Encoder.encode(serializeStoreFile(records)));
+    });
+  }
+
+  /**
+   * Replaces one value as a function of its current one, atomically: under
+   * the store's lock (`runExclusive`, which `src/cli/fs_vault.ts` makes
+   * cross-process) the file is read afresh, `next` sees the value stored
+   * now, and what it returns is written before the lock is released. A
+   * guard that must never move backwards (the Clique guard) decides from
+   * that fresh value, never from one read earlier.
+   *
+   * @param key The key; must not be empty.
+   * @param next Gets the current value (`undefined` when absent) and returns
+   *   the value to store, or `undefined` to write nothing; a throw writes
+   *   nothing and is passed on.
+   * @returns What `next` returned.
+   * @throws {StoreKeyError} `0-length key`.
+   * @throws {DamagedFileError} when the file cannot be parsed or the record
+   *   does not authenticate (nothing is written).
+   *
+   * @example Usage
+   * ```ts
+   * import { AesGcmStore } from "./aes_gcm_store.ts";
+   * import { strictEqual } from "node:assert/strict";
+   * let content: Uint8Array | undefined;
+   * const file = {
+   *   name: "mem.json",
+   *   read: () => Promise.resolve(content),
+   *   write: (b: Uint8Array) => { content = b; return Promise.resolve(); },
+   * };
+   * const store = new AesGcmStore(file, new Uint8Array(32));
+   * const bump = (v: string | undefined) => String(Number(v ?? 0) + 1);
+   * await Promise.all([store.update("n", bump), store.update("n", bump)]);
+   * strictEqual(await store.get("n"), "2");
+   * ```
+   */
+  update(
+    key: string,
+    next: (current: string | undefined) => string | undefined,
+  ): Promise<string | undefined> {
+    if (key.length === 0) return Promise.reject(new StoreKeyError());
+    const name = goString(key);
+    return this.#run(async () => {
+      const records = await this.#load();
+      const rec = records.get(name);
+      let current: string | undefined;
+      if (rec !== undefined) {
+        try {
+          current = await openRecord(await this.#key, name, rec);
+        } catch (err) {
+          if (!(err instanceof RecordError)) throw err;
+          throw new DamagedFileError(
+            this.#file.name,
+            `${goJsonStringify(name)}: ${err.message}`,
+          );
+        }
+      }
+      const value = next(current);
+      if (value === undefined) return undefined;
+      const nonce = this.#randomNonce?.();
+      records.set(
+        name,
+        await sealRecord(await this.#key, name, value, { nonce }),
+      );
+      await this.#file.write(utf8Encoder.encode(serializeStoreFile(records)));
+      return value;
     });
   }
 }
