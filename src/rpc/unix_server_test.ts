@@ -413,3 +413,49 @@ Deno.test("startIpcServer() writes responses after the client half-closes", asyn
     c.close();
   });
 });
+
+Deno.test("startIpcServer() at the cap closes the longest-idle connection for a new one", async () => {
+  const logs: string[] = [];
+  await withServer(async (path) => {
+    const idle: Client[] = [];
+    for (let i = 0; i < 3; i++) {
+      const c = await Client.open(path);
+      await c.send(call(i, "test_echo", [i]) + "\n");
+      await c.lines(1);
+      idle.push(c);
+    }
+    // A fourth connection is served: the first (idle the longest) made room.
+    const d = await Client.open(path);
+    await d.send(call(9, "test_echo", [9]) + "\n");
+    deepStrictEqual(await d.lines(1), ['{"jsonrpc":"2.0","id":9,"result":9}']);
+    ok(await idle[0].closedByServer());
+    await idle[1].send(call(1, "test_echo", [1]) + "\n");
+    deepStrictEqual(await idle[1].lines(1), [
+      '{"jsonrpc":"2.0","id":1,"result":1}',
+    ]);
+    for (const c of [...idle, d]) c.close();
+  }, { maxConnections: 3, reapIdleMs: 0, log: (m) => logs.push(m) });
+});
+
+Deno.test("startIpcServer() at the cap never closes a busy connection: the new one waits", async () => {
+  await withServer(async (path, _dir) => {
+    const busy: Client[] = [];
+    for (let i = 0; i < 2; i++) {
+      const c = await Client.open(path);
+      await c.send(call(i, "test_sleep", [1500]) + "\n");
+      busy.push(c);
+    }
+    const late = await Client.open(path);
+    await late.send(call(7, "test_echo", [7]) + "\n");
+    // Served only once a busy one is idle (and then closed for it).
+    deepStrictEqual(await late.lines(1), [
+      '{"jsonrpc":"2.0","id":7,"result":7}',
+    ]);
+    for (let i = 0; i < 2; i++) {
+      deepStrictEqual(await busy[i].lines(1), [
+        `{"jsonrpc":"2.0","id":${i},"result":1500}`,
+      ]);
+    }
+    for (const c of [...busy, late]) c.close();
+  }, { maxConnections: 2, reapIdleMs: 0 });
+});
