@@ -203,9 +203,10 @@ const VALID_HOST = /^[0-9A-Za-z!$%&'()*+,\-.:;=\[\]_~]*$/;
 /** RFC 9110 token (header names, methods). */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
+/** A request Go's server refuses before any handler (its `statusError`). */
 class HeadError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
+  constructor(readonly status: number, readonly detail = "") {
+    super(detail);
   }
 }
 
@@ -311,7 +312,7 @@ export class Http1Connection implements LimitedConnection {
         headEnd = indexOfCrlfCrlf(this.#buf);
         if (headEnd >= 0) break;
         if (this.#buf.length > HTTP_MAX_HEADER_BYTES) {
-          await this.#writeError(431, "Request Header Fields Too Large");
+          await this.#writeError(431);
           return false;
         }
         const r = await this.#fill(t.promise);
@@ -321,7 +322,7 @@ export class Http1Connection implements LimitedConnection {
       t.cancel();
     }
     if (headEnd > HTTP_MAX_HEADER_BYTES) {
-      await this.#writeError(431, "Request Header Fields Too Large");
+      await this.#writeError(431);
       return false;
     }
     const headText = latin1(this.#buf.subarray(0, headEnd));
@@ -331,7 +332,7 @@ export class Http1Connection implements LimitedConnection {
       head = parseHead(headText);
     } catch (e) {
       if (!(e instanceof HeadError)) throw e;
-      await this.#writeError(e.status, e.message);
+      await this.#writeError(e.status, e.detail);
       return false;
     }
     const body = new BodyState(this, head, this.#o);
@@ -411,16 +412,22 @@ export class Http1Connection implements LimitedConnection {
     }
   }
 
-  #writeError(status: number, message: string): Promise<boolean> {
-    // Go's bad-request answer: plain text, then close.
-    const text = `${status} ${STATUS_TEXT[status] ?? ""}${
-      message === STATUS_TEXT[status] ? "" : `: ${message}`
-    }`;
-    return this.writeRaw(enc.encode(
-      `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? ""}\r\n` +
-        "Content-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n" +
-        text,
-    ));
+  /** Go's answers to a refused request head, byte for byte; then close. */
+  #writeError(status: number, detail = ""): Promise<boolean> {
+    const text = `${status} ${STATUS_TEXT[status]}`;
+    const headers =
+      "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n";
+    let out: string;
+    if (status === 501) {
+      out = `HTTP/1.1 ${text}${headers}Unsupported transfer encoding`;
+    } else if (status === 417) {
+      out = `HTTP/1.1 ${text}\r\nConnection: close\r\nContent-Length: 0\r\n` +
+        `Date: ${httpDate()}\r\n\r\n`;
+    } else {
+      const pub = detail === "" ? text : `${text}: ${detail}`;
+      out = `HTTP/1.1 ${pub}${headers}${pub}`;
+    }
+    return this.writeRaw(enc.encode(out));
   }
 
   async #writeResponse(
@@ -431,7 +438,10 @@ export class Http1Connection implements LimitedConnection {
     const body = typeof resp.body === "string"
       ? enc.encode(resp.body)
       : resp.body;
-    let text = `HTTP/1.1 ${resp.status} ${STATUS_TEXT[resp.status] ?? ""}\r\n`;
+    // Go answers in the request's version (HTTP/1.0 or HTTP/1.1).
+    let text = `${head.proto} ${resp.status} ${
+      STATUS_TEXT[resp.status] ?? ""
+    }\r\n`;
     for (const [k, v] of resp.headers) text += `${k}: ${v}\r\n`;
     text += `Date: ${httpDate()}\r\nContent-Length: ${body.length}\r\n`;
     if (!keep) text += "Connection: close\r\n";
@@ -477,14 +487,20 @@ function indexOfCrlfCrlf(b: Uint8Array): number {
 
 /** Parses the request line and header fields as Go's `readRequest`. */
 function parseHead(text: string): ParsedHead {
-  // Go tolerates empty lines before the request line.
-  const lines = text.replace(/^(\r\n)+/, "").split("\r\n");
+  const lines = text.split("\r\n");
   const reqLine = lines[0];
   const parts = reqLine.split(" ");
   if (parts.length !== 3 || !TOKEN.test(parts[0]) || parts[1] === "") {
-    throw new HeadError(400, "malformed HTTP request");
+    throw new HeadError(400);
   }
   const [method, target, proto] = parts;
+  // Go's url.ParseRequestURI: origin-form, absolute-form or "*".
+  if (
+    !target.startsWith("/") && target !== "*" &&
+    !/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(target)
+  ) {
+    throw new HeadError(400);
+  }
   if (proto !== "HTTP/1.1" && proto !== "HTTP/1.0") {
     throw new HeadError(505, "unsupported protocol version");
   }
@@ -494,25 +510,23 @@ function parseHead(text: string): ParsedHead {
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i];
     if (line.startsWith(" ") || line.startsWith("\t")) {
-      throw new HeadError(400, "malformed MIME header line");
+      throw new HeadError(400);
     }
     const c = line.indexOf(":");
-    if (c <= 0) throw new HeadError(400, "malformed MIME header line");
+    if (c <= 0) throw new HeadError(400);
     const name = line.slice(0, c).toLowerCase();
-    if (!TOKEN.test(name)) {
-      throw new HeadError(400, "malformed MIME header line");
-    }
+    if (!TOKEN.test(name)) throw new HeadError(400, "invalid header name");
     const value = line.slice(c + 1).replace(/^[ \t]+|[ \t]+$/g, "");
     // deno-lint-ignore no-control-regex
     if (/[\x00-\x08\x0a-\x1f\x7f]/.test(value)) {
-      throw new HeadError(400, "invalid header field value");
+      throw new HeadError(400, "invalid header value");
     }
     if (name === "host") hosts.push(value);
     if (name === "content-length") lengths.push(value);
     const prev = headers.get(name);
     headers.set(name, prev === undefined ? value : `${prev}, ${value}`);
   }
-  if (hosts.length > 1) throw new HeadError(400, "too many Host headers");
+  if (hosts.length > 1) throw new HeadError(400);
   if (proto === "HTTP/1.1" && hosts.length === 0) {
     throw new HeadError(400, "missing required Host header");
   }
@@ -525,7 +539,7 @@ function parseHead(text: string): ParsedHead {
     if (proto === "HTTP/1.0") {
       // Go ignores Transfer-Encoding on HTTP/1.0.
     } else if (te.toLowerCase() !== "chunked") {
-      throw new HeadError(501, `unsupported transfer encoding: "${te}"`);
+      throw new HeadError(501);
     } else chunked = true;
   }
   let contentLength = 0;
@@ -534,13 +548,10 @@ function parseHead(text: string): ParsedHead {
   } else if (lengths.length > 0) {
     const all = lengths.flatMap((l) => l.split(",").map((p) => p.trim()));
     if (all.some((p) => p !== all[0])) {
-      throw new HeadError(
-        400,
-        "message cannot contain multiple Content-Length headers",
-      );
+      throw new HeadError(400);
     }
     if (!/^\d{1,15}$/.test(all[0])) {
-      throw new HeadError(400, `bad Content-Length "${all[0]}"`);
+      throw new HeadError(400);
     }
     contentLength = Number(all[0]);
   }
@@ -556,7 +567,7 @@ function parseHead(text: string): ParsedHead {
     if (expect.toLowerCase() === "100-continue" && proto === "HTTP/1.1") {
       expectContinue = true;
     } else if (expect !== "") {
-      throw new HeadError(417, "Expectation Failed");
+      throw new HeadError(417);
     }
   }
   return {
