@@ -15,7 +15,10 @@
 
 /** One tracked connection. */
 export interface LimitedConnection {
-  /** When it became idle (`performance.now()`), or `undefined` if busy. */
+  /**
+   * Since when it may be closed to make room (`performance.now()`): idle,
+   * or stalled where a real client never stalls; `undefined` if busy.
+   */
   idleSince(): number | undefined;
   /** Closes it (idempotent). */
   close(): void;
@@ -179,7 +182,8 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * it never ends the loop.
  *
  * @param listener The listener.
- * @param onConn Takes over one accepted connection (must not throw).
+ * @param onConn Takes over one accepted connection (an exception is
+ *   logged and the connection closed).
  * @param opts Signal, name, logging and admission.
  * @returns Resolves when the loop has ended.
  */
@@ -229,6 +233,17 @@ export async function acceptLoop<C extends Deno.Conn>(
       conn.close();
       return;
     }
-    onConn(conn);
+    try {
+      onConn(conn);
+    } catch (e) {
+      log(
+        `${name}: connection setup failed: ${
+          e instanceof Error ? e.message : String(e)
+        }`,
+      );
+      try {
+        conn.close();
+      } catch { /* closed */ }
+    }
   }
 }

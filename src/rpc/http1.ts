@@ -223,6 +223,7 @@ export class Http1Connection implements LimitedConnection {
   #onIdle: () => void;
   #buf = new Uint8Array(0);
   #idleSince: number | undefined = performance.now();
+  #headSince: number | undefined;
   #closed = false;
 
   constructor(
@@ -238,8 +239,13 @@ export class Http1Connection implements LimitedConnection {
     this.done = this.#run();
   }
 
+  /**
+   * Idle (waiting for a request) or still receiving a request head: at the
+   * cap both may be closed, a head that takes a second being a slow-loris
+   * client, not a real one.
+   */
   idleSince(): number | undefined {
-    return this.#idleSince;
+    return this.#idleSince ?? this.#headSince;
   }
 
   close(): void {
@@ -287,6 +293,7 @@ export class Http1Connection implements LimitedConnection {
             break;
           }
         }
+        this.#headSince = performance.now();
         this.#idleSince = undefined;
         head ??= timer(this.#o.headerTimeoutMs);
         first = false;
@@ -325,6 +332,7 @@ export class Http1Connection implements LimitedConnection {
       await this.#writeError(431);
       return false;
     }
+    this.#headSince = undefined;
     const headText = latin1(this.#buf.subarray(0, headEnd));
     this.#buf = this.#buf.slice(headEnd + 4);
     let head: ParsedHead;

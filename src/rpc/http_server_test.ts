@@ -516,7 +516,29 @@ Deno.test("startHttpServer() caps connections: a new one waits for a free slot",
     ok(text.endsWith(MODULES), text);
     for (const c of busy.slice(1)) c.close();
     fifth.close();
-  }, { maxConnections: 4 });
+  }, { maxConnections: 4, reapIdleMs: 60_000 });
+});
+
+Deno.test("startHttpServer() at the cap closes a connection stalled in its head", async () => {
+  await withServer(async (s, port) => {
+    // Slow-loris clients: a head that never completes.
+    const slow = await Promise.all(
+      Array.from({ length: 3 }, async () => {
+        const c = await Deno.connect({ hostname: "127.0.0.1", port });
+        await c.write(enc.encode("POST / HTTP/1.1\r\nHost: localhost\r\n"));
+        return c;
+      }),
+    );
+    while (s.connections < 3) await new Promise((r) => setTimeout(r, 10));
+    const r = await within(raw(port, post("localhost", CALL)), "newcomer");
+    strictEqual(r.body, MODULES);
+    // One of them (the one stalled longest) made room.
+    strictEqual(
+      await within(Promise.race(slow.map(untilClosed)), "slow head closed"),
+      "",
+    );
+    for (const c of slow) c.close();
+  }, { maxConnections: 3, reapIdleMs: 200 });
 });
 
 Deno.test("startHttpServer() at the cap closes the longest-idle keep-alive connection", async () => {
