@@ -274,6 +274,7 @@ class Daemon {
           vhosts: o.httpVhosts.split(",").map((h) => h.trim()).filter((h) =>
             h !== ""
           ),
+          log: (m) => log.warn(m),
         });
       } catch (err) {
         throw new FatalError(`Could not start RPC api: ${errorText(err)}`);

@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { setImmediate } from "node:timers";
 import { StaveError } from "../errors.ts";
 import { type JsonValue, parseJson, stringifyJson } from "../json.ts";
 import { goQuote } from "../ui/go_format.ts";
@@ -34,10 +35,16 @@ import {
   type RpcMessage,
 } from "./codec.ts";
 
-/** geth's HTTP batch item limit (`node.DefaultConfig.BatchRequestLimit`). */
-export const HTTP_BATCH_ITEM_LIMIT = 1000;
-/** geth's HTTP batch response limit in bytes (`BatchResponseMaxSize`). */
-export const HTTP_BATCH_RESPONSE_MAX_SIZE = 25_000_000;
+/**
+ * geth's batch item limit (`node.DefaultConfig.BatchRequestLimit`), applied
+ * on every transport (clef applies it on HTTP only).
+ */
+export const BATCH_ITEM_LIMIT = 1000;
+/**
+ * geth's batch response limit in bytes (`BatchResponseMaxSize`: the sum of
+ * the `result` texts), applied on every transport.
+ */
+export const BATCH_RESPONSE_MAX_SIZE = 25_000_000;
 /** geth's per-call HTTP deadline: write timeout 30 s − 100 ms. */
 export const HTTP_REQUEST_TIMEOUT_MS = 29_900;
 
@@ -119,9 +126,12 @@ export interface RpcLogger {
 
 /** Per-request limits; defaults follow the transport. */
 export interface HandleOptions {
-  /** Max items per batch, 0 = none (HTTP 1000, IPC none). */
+  /** Max items per batch, 0 = none (default {@linkcode BATCH_ITEM_LIMIT}). */
   batchItemLimit?: number;
-  /** Max accumulated batch response bytes, 0 = none (HTTP 25 MB, IPC none). */
+  /**
+   * Max accumulated batch result bytes, 0 = none (default
+   * {@linkcode BATCH_RESPONSE_MAX_SIZE}).
+   */
   batchResponseMaxSize?: number;
   /** Per-call deadline in ms, 0 = none (HTTP 29 900, IPC none). */
   timeoutMs?: number;
@@ -225,6 +235,11 @@ const UNSUBSCRIBE_PARAMS: ParamSpec[] = [{
 
 class ArgsError extends Error {}
 
+/** One macrotask turn (`setImmediate`: no 4 ms clamp, lets I/O be polled). */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /**
  * The JSON-RPC server core. Register methods, then hand it request texts.
  *
@@ -292,8 +307,8 @@ export class RpcServer {
    *
    * @param text The JSON text.
    * @param transport Transport and metadata for the handlers.
-   * @param opts Limits; defaults by transport (HTTP: 1000 items, 25 MB,
-   *   29.9 s; IPC: none).
+   * @param opts Limits; batches default to 1000 items and 25 MB on every
+   *   transport, the call deadline to 29.9 s on HTTP and none on IPC.
    * @returns The response text (no newline), or `undefined` when nothing
    *   is to be written (notifications only). Invalid JSON gives the IPC
    *   answer: -32700 with Go's parser message and id `null`.
@@ -312,10 +327,9 @@ export class RpcServer {
     }
     const http = transport.transport === "http";
     const o: Required<Omit<HandleOptions, "validated">> = {
-      batchItemLimit: opts.batchItemLimit ??
-        (http ? HTTP_BATCH_ITEM_LIMIT : 0),
+      batchItemLimit: opts.batchItemLimit ?? BATCH_ITEM_LIMIT,
       batchResponseMaxSize: opts.batchResponseMaxSize ??
-        (http ? HTTP_BATCH_RESPONSE_MAX_SIZE : 0),
+        BATCH_RESPONSE_MAX_SIZE,
       timeoutMs: opts.timeoutMs ?? (http ? HTTP_REQUEST_TIMEOUT_MS : 0),
     };
     if (req.batch) return await this.#handleBatch(req.messages, transport, o);
@@ -386,13 +400,20 @@ export class RpcServer {
     const loop = async () => {
       while (!done && next < calls.length) {
         const m = calls[next];
+        // One item at a time, each entering shared queues (rules, unlock)
+        // on its own, and a macrotask turn before each, so that other
+        // connections are read and served between the items of a batch
+        // (a chain of resolved awaits alone never lets I/O in).
+        await yieldToEventLoop();
+        if (done) return;
         const a = await this.#callMsg(m, transport, ac.signal);
         if (done) return;
         next++;
         if (a === undefined || isNotification(m)) continue;
         out.push(encodeAnswer(a));
-        if (o.batchResponseMaxSize > 0) {
-          bytes += utf8Length(a.result ?? a.error!);
+        if (o.batchResponseMaxSize > 0 && a.result !== undefined) {
+          // geth counts len(resp.Result) only.
+          bytes += utf8Length(a.result);
           if (bytes > o.batchResponseMaxSize) {
             failRest(-32003, "response too large");
           }

@@ -8,8 +8,9 @@ import {
 } from "../json.ts";
 import type { Metadata } from "../ui/ui.ts";
 import {
+  BATCH_ITEM_LIMIT,
+  BATCH_RESPONSE_MAX_SIZE,
   type CallContext,
-  HTTP_BATCH_ITEM_LIMIT,
   InvalidArgumentError,
   type RpcLogger,
   RpcServer,
@@ -569,7 +570,7 @@ Deno.test("RpcServer.handle() writes nothing for a batch of notifications", asyn
 Deno.test("RpcServer.handle() answers a batch of 1,000 calls", async () => {
   const f = fixture();
   const items = Array.from(
-    { length: HTTP_BATCH_ITEM_LIMIT },
+    { length: BATCH_ITEM_LIMIT },
     (_, i) => `{"jsonrpc":"2.0","id":${i},"method":"rpc_modules"}`,
   );
   const res = await f.rpc.handle("[" + items.join(",") + "]", HTTP);
@@ -583,7 +584,7 @@ Deno.test("RpcServer.handle() refuses HTTP batches over 1,000 items", async () =
   const items = [
     '{"jsonrpc":"2.0","method":"account_list"}',
     ...Array.from(
-      { length: HTTP_BATCH_ITEM_LIMIT },
+      { length: BATCH_ITEM_LIMIT },
       (_, i) => `{"jsonrpc":"2.0","id":"c${i}","method":"account_list"}`,
     ),
   ];
@@ -601,9 +602,53 @@ Deno.test("RpcServer.handle() refuses HTTP batches over 1,000 items", async () =
     "[" + err("null", -32600, "batch too large") + "]",
     HTTP,
   );
-  // IPC has no limit.
-  const res = await f.rpc.handle("[" + items.join(",") + "]", IPC);
+});
+
+Deno.test("RpcServer.handle() applies geth's batch limits on IPC too", async () => {
+  const f = fixture();
+  const items = Array.from(
+    { length: BATCH_ITEM_LIMIT + 1 },
+    (_, i) => `{"jsonrpc":"2.0","id":"c${i}","method":"account_list"}`,
+  );
+  await expect(
+    f,
+    "[" + items.join(",") + "]",
+    "[" + err('"c0"', -32600, "batch too large") + "]",
+    IPC,
+  );
+  deepStrictEqual(f.calls, []);
+  const res = await f.rpc.handle("[" + items.slice(1).join(",") + "]", IPC);
   strictEqual((parseJson(res!) as unknown[]).length, 1000);
+  strictEqual(BATCH_RESPONSE_MAX_SIZE, 25_000_000);
+  strictEqual(BATCH_ITEM_LIMIT, 1000);
+});
+
+Deno.test("RpcServer.handle() lets timers and I/O run between batch items", async () => {
+  const rpc = new RpcServer({ logger: { crashed() {} } });
+  let served = 0;
+  rpc.register("test_count", { handler: () => ++served });
+  const batch = "[" + Array.from(
+    { length: 1000 },
+    (_, i) => `{"jsonrpc":"2.0","id":${i},"method":"test_count"}`,
+  ).join(",") + "]";
+  for (const t of [IPC, HTTP]) {
+    served = 0;
+    let seenAt = -1;
+    // A macrotask queued before the batch starts must not wait for all of it.
+    const tick = new Promise<void>((r) =>
+      setTimeout(() => {
+        seenAt = served;
+        r();
+      }, 0)
+    );
+    const res = await rpc.handle(batch, t);
+    await tick;
+    strictEqual((parseJson(res!) as unknown[]).length, 1000);
+    ok(
+      seenAt >= 0 && seenAt < 1000,
+      `${t.transport}: timer ran after ${seenAt} items`,
+    );
+  }
 });
 
 Deno.test("RpcServer.handle() caps an HTTP batch response at the size limit", async () => {
@@ -629,6 +674,24 @@ Deno.test("RpcServer.handle() caps an HTTP batch response at the size limit", as
   );
   // The notification after the limit is not executed.
   deepStrictEqual(f.calls, ["echo", "echo"]);
+  // Only results count, as geth's len(resp.Result): errors never fill it.
+  const unknown = Array.from(
+    { length: 5 },
+    (_, i) => `{"jsonrpc":"2.0","id":${i},"method":"account_nope${i}"}`,
+  );
+  const errs = await f.rpc.handle("[" + unknown.join(",") + "]", IPC, {
+    batchResponseMaxSize: 40,
+  });
+  strictEqual(
+    errs,
+    "[" + unknown.map((_, i) =>
+      err(
+        String(i),
+        -32601,
+        `the method account_nope${i} does not exist/is not available`,
+      )
+    ).join(",") + "]",
+  );
 });
 
 Deno.test("RpcServer.handle() times out slow HTTP calls, leaving them running", async () => {

@@ -6,12 +6,24 @@
  * body when there is nothing to answer, `parse error` for bad JSON, and a
  * 29.9 s deadline per call (-32002 `request timed out`).
  *
- * Differences that cannot be avoided with `Deno.serve`: the request
- * protocol is always reported as `HTTP/1.1`; Go's connection-level
- * timeouts are replaced by a 30 s body read timeout (answered -32700
- * `read timeout`, as geth's `messageForReadError`); response compression is
- * `Deno.serve`'s own (gzip or brotli by `Accept-Encoding`, which Go clients
- * handle like geth's gzip).
+ * HTTP/1.x is served by `./http1.ts` on a listener of our own rather than
+ * by `Deno.serve`, which has no header or idle timeout, no connection cap
+ * and ends the process when `accept` fails for lack of descriptors. The
+ * bounds, with Go's `http.Server` values where clef has one:
+ * - {@linkcode HTTP_MAX_CONNECTIONS} connections (Go: none); at the cap one
+ *   keep-alive connection idle for {@linkcode HTTP_REAP_IDLE_MS} is closed
+ *   for a new one, else the new one waits;
+ * - request head within {@linkcode HTTP_HEADER_TIMEOUT_MS} (Go's
+ *   `ReadHeaderTimeout`), at most 1 MiB + 4 KiB (431 beyond);
+ * - keep-alive connections closed after {@linkcode HTTP_IDLE_TIMEOUT_MS}
+ *   without a request (Go's `IdleTimeout`);
+ * - body read within {@linkcode HTTP_READ_TIMEOUT_MS} (answered -32700
+ *   `read timeout`, geth's `messageForReadError`), 5 MiB per request, and
+ *   all bodies in flight share one budget (`HTTP_BODY_BUDGET_BYTES`);
+ * - a failed `accept` is logged and retried with backoff.
+ *
+ * Responses are never compressed (geth gzips when asked; clients accept
+ * identity, external-api.md §1.2).
  *
  * @module
  */
@@ -19,11 +31,31 @@ import { JsonStreamDecoder } from "../json.ts";
 import { parseMediaType } from "../signing/content_type.ts";
 import type { Metadata } from "../ui/ui.ts";
 import { HTTP_REQUEST_TIMEOUT_MS, type RpcServer } from "./dispatch.ts";
+import {
+  BodyBudget,
+  BodyReadError,
+  type Http1Request,
+  type Http1Response,
+  type Http1Server,
+  HTTP_BODY_BUDGET_BYTES,
+  HTTP_BODY_FREE_BYTES,
+  serveHttp1,
+} from "./http1.ts";
 
 /** geth's `defaultBodyLimit`: 5 MiB. */
 export const HTTP_BODY_LIMIT = 5 * 1024 * 1024;
 /** Time allowed to read a request body (Go's `ReadTimeout`: 30 s). */
 export const HTTP_READ_TIMEOUT_MS = 30_000;
+/** Time allowed to receive a request head (Go's `ReadHeaderTimeout`). */
+export const HTTP_HEADER_TIMEOUT_MS = 30_000;
+/** Keep-alive wait for the next request (Go's `IdleTimeout`). */
+export const HTTP_IDLE_TIMEOUT_MS = 120_000;
+/** Time allowed to write a response (Go's `WriteTimeout`). */
+export const HTTP_WRITE_TIMEOUT_MS = 30_000;
+/** Open HTTP connections (Go has no cap; a descriptor limit of 1024 does). */
+export const HTTP_MAX_CONNECTIONS = 256;
+/** At the cap, a keep-alive connection idle this long makes room. */
+export const HTTP_REAP_IDLE_MS = 1_000;
 /** `--http.addr` default. */
 export const DEFAULT_HTTP_HOST = "localhost";
 /** `--http.port` default. */
@@ -53,6 +85,23 @@ export interface HttpServerOptions {
   batchItemLimit?: number;
   /** Batch response size limit passed to the dispatcher (default 25 MB). */
   batchResponseMaxSize?: number;
+  /** Default {@linkcode HTTP_HEADER_TIMEOUT_MS}. */
+  headerTimeoutMs?: number;
+  /** Default {@linkcode HTTP_IDLE_TIMEOUT_MS}. */
+  idleTimeoutMs?: number;
+  /** Default {@linkcode HTTP_WRITE_TIMEOUT_MS}. */
+  writeTimeoutMs?: number;
+  /** Default {@linkcode HTTP_MAX_CONNECTIONS}. */
+  maxConnections?: number;
+  /** Default {@linkcode HTTP_REAP_IDLE_MS}. */
+  reapIdleMs?: number;
+  /**
+   * Shared body budget in bytes (default 32 MiB; at least the body limit
+   * less the 64 KiB every request has outside it).
+   */
+  bodyBudgetBytes?: number;
+  /** Connection-level problems (never request content); default stderr. */
+  log?: (message: string) => void;
 }
 
 /** A running HTTP endpoint. */
@@ -61,6 +110,8 @@ export interface HttpServer {
   readonly addr: string;
   /** `http://<addr>/` (clef's `extapi_http`). */
   readonly url: string;
+  /** Open connections. */
+  readonly connections: number;
   /**
    * Stops accepting and waits up to `graceMs` (default 10 s) for requests
    * in flight (each ends by its 29.9 s deadline at the latest).
@@ -131,27 +182,24 @@ export function isAllowedHost(host: string, vhosts: Set<string>): boolean {
   return vhosts.has("*") || vhosts.has(name);
 }
 
-/** Go's `http.Error`. The unread body is dropped. */
-function httpError(
-  message: string,
-  status: number,
-  req?: Request,
-): Response {
-  req?.body?.cancel().catch(() => {});
-  return new Response(message + "\n", {
+/** Go's `http.Error`. */
+function httpError(message: string, status: number): Http1Response {
+  return {
     status,
-    headers: {
-      "content-type": "text/plain; charset=utf-8",
-      "x-content-type-options": "nosniff",
-    },
-  });
+    headers: [
+      ["Content-Type", "text/plain; charset=utf-8"],
+      ["X-Content-Type-Options", "nosniff"],
+    ],
+    body: message + "\n",
+  };
 }
 
-function jsonResponse(body: string | null): Response {
-  return new Response(body, {
+function jsonResponse(body: string | null): Http1Response {
+  return {
     status: 200,
-    headers: { "content-type": "application/json" },
-  });
+    headers: [["Content-Type", "application/json"]],
+    body: body ?? "",
+  };
 }
 
 type BodyResult =
@@ -165,33 +213,23 @@ type BodyResult =
  * ignored, a value cut by the limit or the end is a parse error.
  */
 async function readFirstValue(
-  body: ReadableStream<Uint8Array> | null,
+  req: Http1Request,
   limit: number,
-  readTimeoutMs: number,
 ): Promise<BodyResult> {
-  if (body === null) return { kind: "empty" };
-  const reader = body.getReader();
   const decoder = new JsonStreamDecoder({ maxValueBytes: limit + 1 });
   let total = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timedOut = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), readTimeoutMs);
-  });
   try {
     for (;;) {
-      const r = await Promise.race([reader.read(), timedOut]);
-      if (r === "timeout") return { kind: "error", message: "read timeout" };
-      let chunk = r.value;
-      const atEnd = r.done || chunk === undefined;
-      if (!atEnd) {
+      let chunk = await req.read();
+      if (chunk !== null) {
         let cut = false;
-        if (total + chunk!.length > limit) {
-          chunk = chunk!.subarray(0, limit - total);
+        if (total + chunk.length > limit) {
+          chunk = chunk.subarray(0, limit - total);
           cut = true;
         }
-        total += chunk!.length;
+        total += chunk.length;
         try {
-          const values = decoder.push(chunk!);
+          const values = decoder.push(chunk);
           if (values.length > 0) return { kind: "value", text: values[0] };
         } catch (e) {
           const values = (e as Error & { values?: string[] }).values ?? [];
@@ -206,12 +244,28 @@ async function readFirstValue(
         ? { kind: "error", message: "parse error" }
         : { kind: "empty" };
     }
-  } catch {
-    return { kind: "error", message: "read error" };
-  } finally {
-    clearTimeout(timer);
-    reader.cancel().catch(() => {});
+  } catch (e) {
+    if (!(e instanceof BodyReadError)) throw e;
+    // geth's messageForReadError: net errors are "read timeout" or
+    // "read error", anything else (a bad chunk) a parse error.
+    const message = e.kind === "timeout"
+      ? "read timeout"
+      : e.kind === "io"
+      ? "read error"
+      : "parse error";
+    return { kind: "error", message };
   }
+}
+
+/** The `Host` Go's server sets: the URL's for an absolute-form target. */
+function requestHost(req: Http1Request): string {
+  if (/^https?:\/\//i.test(req.target)) {
+    const rest = req.target.replace(/^https?:\/\//i, "");
+    const end = rest.search(/[/?#]/);
+    const authority = end < 0 ? rest : rest.slice(0, end);
+    return authority.slice(authority.lastIndexOf("@") + 1);
+  }
+  return req.headers.get("host") ?? "";
 }
 
 /**
@@ -219,40 +273,34 @@ async function readFirstValue(
  *
  * @param rpc The JSON-RPC core.
  * @param opts Limits and vhosts.
- * @returns A `Deno.serve` handler.
+ * @returns A handler for {@linkcode serveHttp1}.
  */
 export function httpHandler(
   rpc: RpcServer,
   opts: HttpServerOptions = {},
-): Deno.ServeHandler<Deno.NetAddr> {
+): (req: Http1Request) => Promise<Http1Response> {
   const vhosts = new Set(
     (opts.vhosts ?? ["localhost"]).map((h) => h.toLowerCase()),
   );
   const limit = opts.bodyLimit ?? HTTP_BODY_LIMIT;
-  const readTimeout = opts.readTimeoutMs ?? HTTP_READ_TIMEOUT_MS;
-  return async (req, info) => {
-    const host = req.headers.get("host") ?? "";
+  return async (req) => {
+    const host = requestHost(req);
     if (!isAllowedHost(host, vhosts)) {
-      return httpError("invalid host specified", 403, req);
+      return httpError("invalid host specified", 403);
     }
-    const url = new URL(req.url);
-    const clHeader = req.headers.get("content-length");
-    const contentLength = clHeader !== null
-      ? Number(clHeader)
-      : /chunked/i.test(req.headers.get("transfer-encoding") ?? "")
-      ? -1
-      : 0;
-    if (req.method === "GET" && contentLength === 0 && url.search === "") {
-      return new Response(null, { status: 200 });
+    const q = req.target.indexOf("?");
+    const query = q < 0 ? "" : req.target.slice(q + 1).replace(/#.*/, "");
+    const contentLength = req.contentLength;
+    if (req.method === "GET" && contentLength === 0 && query === "") {
+      return { status: 200, headers: [], body: "" };
     }
     if (req.method === "PUT" || req.method === "DELETE") {
-      return httpError("method not allowed", 405, req);
+      return httpError("method not allowed", 405);
     }
     if (contentLength > limit) {
       return httpError(
         `content length too large (${contentLength}>${limit})`,
         413,
-        req,
       );
     }
     if (req.method !== "OPTIONS") {
@@ -266,22 +314,21 @@ export function httpHandler(
         return httpError(
           "invalid content type, only application/json is supported",
           415,
-          req,
         );
       }
     }
-    const body = await readFirstValue(req.body, limit, readTimeout);
+    const body = await readFirstValue(req, limit);
     if (body.kind === "empty") return jsonResponse(null);
     if (body.kind === "error") {
       return jsonResponse(
         `{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"${body.message}"}}`,
       );
     }
-    const addr = info.remoteAddr;
+    const addr = req.remoteAddr;
     const meta: Metadata = {
       remote: joinHostPort(addr.hostname, addr.port),
       local: host === "" ? "NA" : host,
-      scheme: "HTTP/1.1",
+      scheme: req.proto,
       "User-Agent": req.headers.get("user-agent") ?? "",
       Origin: req.headers.get("origin") ?? "",
     };
@@ -340,19 +387,9 @@ function serveOn(
   host: string,
   port: number,
 ): HttpServer {
-  let server: Deno.HttpServer<Deno.NetAddr>;
+  let listener: Deno.TcpListener;
   try {
-    server = Deno.serve({
-      hostname: host,
-      port,
-      onListen: () => {},
-      onError: (e) => {
-        console.error(
-          `HTTP request failed: ${e instanceof Error ? e.message : e}`,
-        );
-        return new Response("internal error\n", { status: 500 });
-      },
-    }, httpHandler(rpc, opts));
+    listener = Deno.listen({ hostname: host, port });
   } catch (e) {
     const where = joinHostPort(host, port);
     if (e instanceof Deno.errors.AddrInUse) {
@@ -367,19 +404,39 @@ function serveOn(
     }
     throw e;
   }
-  const addr = joinHostPort(server.addr.hostname, server.addr.port);
+  const log = opts.log ?? ((m: string) => console.error(m));
+  const handler = httpHandler(rpc, opts);
+  const server: Http1Server = serveHttp1(listener, async (req) => {
+    try {
+      return await handler(req);
+    } catch (e) {
+      log(`HTTP request failed: ${e instanceof Error ? e.message : e}`);
+      return httpError("internal error", 500);
+    }
+  }, {
+    maxConnections: opts.maxConnections ?? HTTP_MAX_CONNECTIONS,
+    reapIdleMs: opts.reapIdleMs ?? HTTP_REAP_IDLE_MS,
+    headerTimeoutMs: opts.headerTimeoutMs ?? HTTP_HEADER_TIMEOUT_MS,
+    idleTimeoutMs: opts.idleTimeoutMs ?? HTTP_IDLE_TIMEOUT_MS,
+    readTimeoutMs: opts.readTimeoutMs ?? HTTP_READ_TIMEOUT_MS,
+    writeTimeoutMs: opts.writeTimeoutMs ?? HTTP_WRITE_TIMEOUT_MS,
+    // One body at the limit must always fit, or it would wait forever.
+    budget: new BodyBudget(Math.max(
+      opts.bodyBudgetBytes ?? HTTP_BODY_BUDGET_BYTES,
+      (opts.bodyLimit ?? HTTP_BODY_LIMIT) - HTTP_BODY_FREE_BYTES,
+    )),
+    log,
+  });
+  const a = listener.addr;
+  const addr = joinHostPort(a.hostname, a.port);
   return {
     addr,
     url: `http://${addr}/`,
+    get connections() {
+      return server.connections;
+    },
     async close({ graceMs = 10_000 } = {}) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        server.shutdown(),
-        new Promise<void>((r) => {
-          timer = setTimeout(r, graceMs);
-        }),
-      ]);
-      clearTimeout(timer);
+      await server.close(graceMs);
     },
   };
 }

@@ -402,3 +402,220 @@ Deno.test("startHttpServer() answers 1,000 concurrent requests", async () => {
     );
   });
 });
+
+/** Reads until the server closes the connection; the bytes received. */
+async function untilClosed(conn: Deno.Conn): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  const buf = new Uint8Array(65536);
+  for (;;) {
+    let n: number | null;
+    try {
+      n = await conn.read(buf);
+    } catch {
+      break;
+    }
+    if (n === null) break;
+    chunks.push(buf.slice(0, n));
+  }
+  return dec.decode(concatAll(chunks));
+}
+
+/** Fails the test instead of hanging when `p` does not settle. */
+async function within<T>(p: Promise<T>, what: string): Promise<T> {
+  let t: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        t = setTimeout(() => reject(new Error(`hang: ${what}`)), 20_000);
+      }),
+    ]);
+  } finally {
+    clearTimeout(t);
+  }
+}
+
+/** Reads one response with a Content-Length body from a kept connection. */
+async function readResponse(conn: Deno.Conn): Promise<RawResponse> {
+  let acc: Uint8Array = new Uint8Array(0);
+  const buf = new Uint8Array(65536);
+  for (;;) {
+    const text = dec.decode(acc);
+    const he = text.indexOf("\r\n\r\n");
+    if (he >= 0) {
+      const cl = /\r\ncontent-length: *(\d+)/i.exec(text.slice(0, he));
+      const len = cl ? Number(cl[1]) : 0;
+      if (acc.length - he - 4 >= len) {
+        const [statusLine] = text.slice(0, he).split("\r\n");
+        return {
+          status: Number(statusLine.split(" ")[1]),
+          headers: new Map(),
+          body: text.slice(he + 4, he + 4 + len),
+        };
+      }
+    }
+    const n = await conn.read(buf);
+    if (n === null) throw new Error("closed before a full response");
+    acc = concatAll([acc, buf.subarray(0, n)]);
+  }
+}
+
+function keepAlivePost(body: string): string {
+  return `POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n` +
+    `Content-Length: ${enc.encode(body).length}\r\n\r\n${body}`;
+}
+
+Deno.test("startHttpServer() closes a connection whose head does not arrive in time", async () => {
+  await withServer(async (_s, port) => {
+    // Nothing at all, and half a head: both are closed, nothing answered.
+    const silent = await Deno.connect({ hostname: "127.0.0.1", port });
+    const slow = await Deno.connect({ hostname: "127.0.0.1", port });
+    await slow.write(enc.encode("POST / HTTP/1.1\r\nHost: localhost\r\n"));
+    strictEqual(await within(untilClosed(silent), "silent connection"), "");
+    strictEqual(await within(untilClosed(slow), "slow head"), "");
+    silent.close();
+    slow.close();
+  }, { headerTimeoutMs: 300 });
+});
+
+Deno.test("startHttpServer() closes a keep-alive connection idle past the idle timeout", async () => {
+  await withServer(async (_s, port) => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    await conn.write(enc.encode(keepAlivePost(CALL)));
+    strictEqual((await readResponse(conn)).body, MODULES);
+    await conn.write(enc.encode(keepAlivePost(CALL)));
+    strictEqual((await readResponse(conn)).body, MODULES, "kept alive");
+    strictEqual(await within(untilClosed(conn), "idle connection"), "");
+    conn.close();
+  }, { idleTimeoutMs: 300 });
+});
+
+Deno.test("startHttpServer() caps connections: a new one waits for a free slot", async () => {
+  await withServer(async (s, port) => {
+    // Four connections in the middle of a head: busy, not idle.
+    const busy = await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        const c = await Deno.connect({ hostname: "127.0.0.1", port });
+        await c.write(enc.encode("POST / HTTP/1.1\r\nHost: localhost\r\n"));
+        return c;
+      }),
+    );
+    while (s.connections < 4) await new Promise((r) => setTimeout(r, 10));
+    const fifth = await Deno.connect({ hostname: "127.0.0.1", port });
+    await fifth.write(enc.encode(post("localhost", CALL)));
+    let answered = false;
+    const reply = untilClosed(fifth).then((t) => {
+      answered = true;
+      return t;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    strictEqual(answered, false, "served beyond the cap");
+    ok(s.connections <= 4, `${s.connections} connections open`);
+    busy[0].close();
+    const text = await within(reply, "fifth connection");
+    ok(text.endsWith(MODULES), text);
+    for (const c of busy.slice(1)) c.close();
+    fifth.close();
+  }, { maxConnections: 4, reapIdleMs: 60_000 });
+});
+
+Deno.test("startHttpServer() at the cap closes a connection stalled in its head", async () => {
+  await withServer(async (s, port) => {
+    // Slow-loris clients: a head that never completes.
+    const slow = await Promise.all(
+      Array.from({ length: 3 }, async () => {
+        const c = await Deno.connect({ hostname: "127.0.0.1", port });
+        await c.write(enc.encode("POST / HTTP/1.1\r\nHost: localhost\r\n"));
+        return c;
+      }),
+    );
+    while (s.connections < 3) await new Promise((r) => setTimeout(r, 10));
+    const r = await within(raw(port, post("localhost", CALL)), "newcomer");
+    strictEqual(r.body, MODULES);
+    // One of them (the one stalled longest) made room.
+    strictEqual(
+      await within(Promise.race(slow.map(untilClosed)), "slow head closed"),
+      "",
+    );
+    for (const c of slow) c.close();
+  }, { maxConnections: 3, reapIdleMs: 200 });
+});
+
+Deno.test("startHttpServer() at the cap closes the longest-idle keep-alive connection", async () => {
+  await withServer(async (s, port) => {
+    const idle: Deno.Conn[] = [];
+    for (let i = 0; i < 3; i++) {
+      const c = await Deno.connect({ hostname: "127.0.0.1", port });
+      await c.write(enc.encode(keepAlivePost(CALL)));
+      strictEqual((await readResponse(c)).body, MODULES);
+      idle.push(c);
+    }
+    const r = await within(raw(port, post("localhost", CALL)), "fourth");
+    strictEqual(r.body, MODULES);
+    // The first (idle the longest) made room; the others are still open.
+    strictEqual(await within(untilClosed(idle[0]), "reaped"), "");
+    await idle[2].write(enc.encode(keepAlivePost(CALL)));
+    strictEqual((await readResponse(idle[2])).body, MODULES);
+    ok(s.connections <= 3);
+    for (const c of idle) c.close();
+  }, { maxConnections: 3, reapIdleMs: 0 });
+});
+
+Deno.test("startHttpServer() shares one budget among bodies in flight", async () => {
+  await withServer(async (_s, port) => {
+    const order: string[] = [];
+    // A holds 1100 KiB of an unfinished 1.5 MiB body: most of the budget
+    // (the body limit less the free part, at least) is spent.
+    const a = await Deno.connect({ hostname: "127.0.0.1", port });
+    await a.write(enc.encode(
+      "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n" +
+        `Content-Length: ${1536 * 1024}\r\nConnection: close\r\n\r\n` +
+        '{"jsonrpc":"2.0","id":1,"method":"test_echo","params":["' +
+        "a".repeat(1100 * 1024),
+    ));
+    const aDone = untilClosed(a).then((t) => (order.push("a"), t));
+    await new Promise((r) => setTimeout(r, 200));
+    // A small call needs no budget and is answered at once.
+    const small = await within(raw(port, post("localhost", CALL)), "small");
+    strictEqual(small.body, MODULES);
+    order.push("small");
+    // A complete 600 KiB call waits until A gives its bytes back.
+    const bigBody = '{"jsonrpc":"2.0","id":2,"method":"test_echo","params":["' +
+      "b".repeat(600 * 1024) + '"]}';
+    const big = within(raw(port, post("localhost", bigBody)), "big").then(
+      (r) => (order.push("big"), r),
+    );
+    const aText = await within(aDone, "a");
+    ok(
+      aText.endsWith(
+        '{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"read timeout"}}',
+      ),
+      aText.slice(-200),
+    );
+    const bigResp = await big;
+    strictEqual(
+      bigResp.body,
+      `{"jsonrpc":"2.0","id":2,"result":"${"b".repeat(600 * 1024)}"}`,
+    );
+    deepStrictEqual(order, ["small", "a", "big"]);
+    a.close();
+  }, {
+    bodyLimit: 1536 * 1024,
+    bodyBudgetBytes: 1024 * 1024,
+    readTimeoutMs: 1500,
+  });
+});
+
+Deno.test("startHttpServer() serves Host: localhost:evil.example as geth does", async () => {
+  await withServer(async (_s, port) => {
+    // Go's SplitHostPort takes "evil.example" for the port: the name is
+    // localhost, allowed, and the call is served (no 500).
+    const r = await raw(port, post("localhost:evil.example", CALL));
+    strictEqual(r.status, 200);
+    strictEqual(r.body, MODULES);
+    // Bytes Go's ValidHostHeader refuses: 400 before any handler.
+    const bad = await raw(port, post("local host", CALL));
+    strictEqual(bad.status, 400);
+    strictEqual(bad.body, "400 Bad Request: malformed Host header");
+  });
+});

@@ -22,7 +22,21 @@
  * most {@linkcode MAX_IPC_INFLIGHT_PER_CONNECTION} requests being served or
  * written (beyond that the server stops reading from that connection until
  * one finishes: back-pressure, nothing is refused), and at most
- * {@linkcode MAX_IPC_CONNECTIONS} connections.
+ * {@linkcode MAX_IPC_CONNECTIONS} connections (clef: no cap). At the cap
+ * the next client is accepted and held unread until a slot frees: the
+ * connection idle the longest (no request being read, served or written),
+ * if idle for at least {@linkcode IPC_REAP_IDLE_MS}, is closed for it;
+ * otherwise it waits for one to close or go idle. That is the only idle
+ * timeout on IPC: geth keeps its `--signer` connection open for its whole
+ * life, idle between blocks, and its RPC client redials on the next call
+ * when the server has closed it (`rpc/client.go`: a failed write clears
+ * `writeConn`, and `write` then reconnects and retries once), so an idle
+ * geth connection is closed only when more than the cap are wanted, and
+ * only after every connection idle longer than it.
+ *
+ * A failed `accept` (no descriptors left) is logged and retried with a
+ * backoff of 10 ms doubling to 1 s; the endpoint never stops answering
+ * while the process runs.
  *
  * Differences from geth kept on purpose: when the client half-closes its
  * end, responses to requests already read are still written; a syntax error
@@ -38,11 +52,18 @@ import {
 } from "../json.ts";
 import type { Metadata } from "../ui/ui.ts";
 import type { RpcServer } from "./dispatch.ts";
+import {
+  acceptLoop,
+  ConnectionLimiter,
+  type LimitedConnection,
+} from "./conn_limits.ts";
 
 /** Requests served or being written per connection before reading pauses. */
 export const MAX_IPC_INFLIGHT_PER_CONNECTION = 128;
-/** Open IPC connections; further ones are closed at once. */
-export const MAX_IPC_CONNECTIONS = 1024;
+/** Open IPC connections; a further one waits for a slot. */
+export const MAX_IPC_CONNECTIONS = 128;
+/** At the cap, a connection idle this long is closed for a new one. */
+export const IPC_REAP_IDLE_MS = 10_000;
 /** geth's `defaultWriteTimeout` for IPC responses. */
 export const IPC_WRITE_TIMEOUT_MS = 10_000;
 /** Linux `sun_path` size including the terminating NUL. */
@@ -75,6 +96,8 @@ export interface IpcServerOptions {
   maxMessageBytes?: number;
   /** Default {@linkcode MAX_IPC_CONNECTIONS}. */
   maxConnections?: number;
+  /** Default {@linkcode IPC_REAP_IDLE_MS}. */
+  reapIdleMs?: number;
   /** Default {@linkcode IPC_WRITE_TIMEOUT_MS}. */
   writeTimeoutMs?: number;
   /** Connection-level problems (never contains request content). */
@@ -242,41 +265,43 @@ export async function startIpcServer(
   const listener = await bindPrivate(path);
   const ours = await Deno.lstat(path);
 
-  const conns = new Set<Connection>();
+  const limiter = new ConnectionLimiter<Connection>({
+    max: maxConns,
+    reapIdleMs: opts.reapIdleMs ?? IPC_REAP_IDLE_MS,
+    name: "IPC",
+    log,
+  });
+  const stop = new AbortController();
   let closing = false;
-  const accepting = (async () => {
-    for (;;) {
-      let conn: Deno.UnixConn;
-      try {
-        conn = await listener.accept();
-      } catch {
-        return; // listener closed
-      }
-      if (closing || conns.size >= maxConns) {
-        conn.close();
-        continue;
-      }
-      const c = new Connection(conn, rpc, {
+  const accepting = acceptLoop(listener, (conn) => {
+    limiter.add(
+      new Connection(conn, rpc, {
         maxInflight,
         maxBytes: opts.maxMessageBytes ?? MAX_JSON_STREAM_VALUE_BYTES,
         writeTimeout,
         log,
-      });
-      conns.add(c);
-      c.done.finally(() => conns.delete(c));
-    }
-  })();
+        onIdle: () => limiter.notify(),
+      }),
+    );
+  }, {
+    signal: stop.signal,
+    name: "IPC",
+    log,
+    admit: () => limiter.admit(stop.signal),
+  });
 
   return {
     path,
     get connections() {
-      return conns.size;
+      return limiter.size;
     },
     async close({ graceMs = 10_000 } = {}) {
       if (closing) return;
       closing = true;
+      stop.abort();
       listener.close();
       await accepting;
+      const conns = limiter.all;
       // Unlink only the socket we created (a later daemon may own the name).
       try {
         const st = await Deno.lstat(path);
@@ -302,14 +327,17 @@ interface ConnOptions {
   maxBytes: number;
   writeTimeout: number;
   log: (message: string) => void;
+  onIdle: () => void;
 }
 
 const encoder = new TextEncoder();
 
 /** One client connection: reader loop, concurrent calls, ordered writes. */
-class Connection {
+class Connection implements LimitedConnection {
   readonly done: Promise<void>;
   #conn: Deno.UnixConn;
+  #decoder: JsonStreamDecoder;
+  #lastActivity = performance.now();
   #rpc: RpcServer;
   #o: ConnOptions;
   #inflight = 0;
@@ -322,7 +350,14 @@ class Connection {
     this.#conn = conn;
     this.#rpc = rpc;
     this.#o = o;
+    this.#decoder = new JsonStreamDecoder({ maxValueBytes: o.maxBytes });
     this.done = this.#run();
+  }
+
+  idleSince(): number | undefined {
+    if (this.#closed || this.#inflight > 0) return undefined;
+    if (this.#decoder.bufferedBytes > 0) return undefined;
+    return this.#lastActivity;
   }
 
   stopReading() {
@@ -354,7 +389,7 @@ class Connection {
   }
 
   async #run(): Promise<void> {
-    const decoder = new JsonStreamDecoder({ maxValueBytes: this.#o.maxBytes });
+    const decoder = this.#decoder;
     const buf = new Uint8Array(READ_CHUNK);
     try {
       while (this.#reading) {
@@ -368,6 +403,7 @@ class Connection {
         } catch {
           break; // reset by peer or closed by us
         }
+        this.#lastActivity = performance.now();
         if (n === null) {
           // Half-closed by the client: a trailing top-level number is
           // complete; a cut value is dropped (geth: unexpected EOF).
@@ -422,7 +458,9 @@ class Connection {
 
   #release() {
     this.#inflight--;
+    this.#lastActivity = performance.now();
     this.#wake();
+    if (this.#inflight === 0) this.#o.onIdle();
   }
 
   /** Queues one response; counts as in flight until written. */

@@ -275,22 +275,71 @@ Deno.test("startIpcServer() serves a 10 MiB message and caps larger ones", async
   }, { maxMessageBytes: 12 * 1024 * 1024 });
 });
 
-Deno.test("startIpcServer() answers a batch of 1,001 calls (no IPC batch limit)", async () => {
+Deno.test("startIpcServer() applies geth's batch limit: 1,000 served, 1,001 refused", async () => {
   await withServer(async (path) => {
     const c = await Client.open(path);
     const items = Array.from(
       { length: 1001 },
       (_, i) => call(i, "test_echo", [i]),
     );
-    await c.send("[" + items.join(",") + "]\n");
+    await c.send("[" + items.slice(0, 1000).join(",") + "]\n");
     const [line] = await c.lines(1);
     const arr = parseJson(line) as Record<string, JsonValue>[];
-    strictEqual(arr.length, 1001);
+    strictEqual(arr.length, 1000);
     arr.forEach((r, i) =>
       strictEqual((r.result as JsonNumber).literal, String(i))
     );
+    await c.send("[" + items.join(",") + "]\n");
+    deepStrictEqual(await c.lines(1), [
+      '[{"jsonrpc":"2.0","id":0,"error":{"code":-32600,"message":"batch too large"}}]',
+    ]);
     c.close();
   });
+});
+
+Deno.test("startIpcServer() serves another connection during a long batch", async () => {
+  // Each item spins ~2 ms of CPU: without a turn of the event loop between
+  // items, the other connection's call is not even read until the whole
+  // batch is done.
+  const rpc = new RpcServer({ logger: { crashed() {} } });
+  let spun = 0;
+  let pingAt = -1;
+  rpc.register("test_spin", {
+    handler: () => {
+      const end = performance.now() + 2;
+      while (performance.now() < end) { /* busy */ }
+      return ++spun;
+    },
+  });
+  rpc.register("test_ping", {
+    handler: () => {
+      pingAt = spun;
+      return "pong";
+    },
+  });
+  const dir = await Deno.makeTempDir({ prefix: "stave-ipc-" });
+  const path = `${dir}/clef.ipc`;
+  const server = await startIpcServer(path, rpc);
+  try {
+    const a = await Client.open(path);
+    const b = await Client.open(path);
+    const items = Array.from({ length: 1000 }, (_, i) => call(i, "test_spin"));
+    await a.send("[" + items.join(",") + "]\n");
+    const batch = a.lines(1);
+    // Ask on b once the batch is being served.
+    while (spun === 0) await new Promise((r) => setTimeout(r, 1));
+    await b.send(call(1, "test_ping") + "\n");
+    deepStrictEqual(await b.lines(1), [
+      '{"jsonrpc":"2.0","id":1,"result":"pong"}',
+    ]);
+    strictEqual((parseJson((await batch)[0]) as unknown[]).length, 1000);
+    ok(pingAt < 1000, `ping served after ${pingAt} of 1000 batch items`);
+    a.close();
+    b.close();
+  } finally {
+    await server.close({ graceMs: 1000 });
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("startIpcServer() answers 1,000 concurrent requests over 50 connections", async () => {
@@ -363,4 +412,50 @@ Deno.test("startIpcServer() writes responses after the client half-closes", asyn
     ok(await c.closedByServer());
     c.close();
   });
+});
+
+Deno.test("startIpcServer() at the cap closes the longest-idle connection for a new one", async () => {
+  const logs: string[] = [];
+  await withServer(async (path) => {
+    const idle: Client[] = [];
+    for (let i = 0; i < 3; i++) {
+      const c = await Client.open(path);
+      await c.send(call(i, "test_echo", [i]) + "\n");
+      await c.lines(1);
+      idle.push(c);
+    }
+    // A fourth connection is served: the first (idle the longest) made room.
+    const d = await Client.open(path);
+    await d.send(call(9, "test_echo", [9]) + "\n");
+    deepStrictEqual(await d.lines(1), ['{"jsonrpc":"2.0","id":9,"result":9}']);
+    ok(await idle[0].closedByServer());
+    await idle[1].send(call(1, "test_echo", [1]) + "\n");
+    deepStrictEqual(await idle[1].lines(1), [
+      '{"jsonrpc":"2.0","id":1,"result":1}',
+    ]);
+    for (const c of [...idle, d]) c.close();
+  }, { maxConnections: 3, reapIdleMs: 0, log: (m) => logs.push(m) });
+});
+
+Deno.test("startIpcServer() at the cap never closes a busy connection: the new one waits", async () => {
+  await withServer(async (path, _dir) => {
+    const busy: Client[] = [];
+    for (let i = 0; i < 2; i++) {
+      const c = await Client.open(path);
+      await c.send(call(i, "test_sleep", [1500]) + "\n");
+      busy.push(c);
+    }
+    const late = await Client.open(path);
+    await late.send(call(7, "test_echo", [7]) + "\n");
+    // Served only once a busy one is idle (and then closed for it).
+    deepStrictEqual(await late.lines(1), [
+      '{"jsonrpc":"2.0","id":7,"result":7}',
+    ]);
+    for (let i = 0; i < 2; i++) {
+      deepStrictEqual(await busy[i].lines(1), [
+        `{"jsonrpc":"2.0","id":${i},"result":1500}`,
+      ]);
+    }
+    for (const c of [...busy, late]) c.close();
+  }, { maxConnections: 2, reapIdleMs: 0 });
 });
