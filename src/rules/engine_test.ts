@@ -694,7 +694,10 @@ Deno.test("a request waiting at the next UI does not hold up rule calls", async 
       return new Promise((resolve) => answer = resolve);
     };
     const manual = h.engine.approveSignData(textRequest("manual"));
-    await new Promise((r) => setTimeout(r, 50));
+    // the rule runs in a Worker: wait until it handed the request on
+    for (let i = 0; i < 3000 && h.ui.methods().length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
     deepStrictEqual(h.ui.methods(), ["approveSignData"]); // waiting for a person
     deepStrictEqual(await h.engine.approveSignData(textRequest("auto")), {
       approved: true,
