@@ -11,7 +11,7 @@ else
 DENO := $(SYSTEM_DENO)
 endif
 
-.PHONY: test check demo binary bench deno clean
+.PHONY: test check demo binary bench fuzz deno clean
 
 test: deno
 	$(DENO) task --quiet check
@@ -26,6 +26,11 @@ demo: deno
 bench: deno
 	$(DENO) task --quiet bench
 	$(DENO) task --quiet bench:sign
+
+# A bounded fuzz campaign (deno task fuzz); e.g. FUZZ_FLAGS="--seed 7" or
+# "--requests 100000" for a long one.
+fuzz: deno
+	$(DENO) task --quiet fuzz $(FUZZ_FLAGS)
 
 binary: deno
 	$(DENO) task --quiet build

@@ -5,7 +5,16 @@
  *
  * @module
  */
-import { arr, fromJs, type J, NULL, obj, type Rng, str, toHex } from "./model.ts";
+import {
+  arr,
+  fromJs,
+  type J,
+  NULL,
+  obj,
+  type Rng,
+  str,
+  toHex,
+} from "./model.ts";
 import { getAddress } from "ethers";
 import { cliqueHeader, cliqueRlp, hexOfText } from "../tests/_daemon.ts";
 
@@ -152,6 +161,47 @@ function tx(c: CorpusContext, r: Rng): Record<string, unknown> {
   }
 }
 
+function signDataParams(c: CorpusContext, r: Rng, addr: string): J {
+  switch (r.int(5)) {
+    case 0:
+    case 1: {
+      const h = cliqueHeader(c.nextHeight(), {
+        baseFee: r.chance(0.5) ? 875_000_000n : undefined,
+        difficulty: r.chance(0.5) ? 1n : 2n,
+      });
+      return arr([
+        str("application/x-clique-header"),
+        str(addr),
+        str(cliqueRlp(h)),
+      ]);
+    }
+    case 2:
+      return arr([
+        str("text/plain"),
+        str(addr),
+        str(hexOfText(`fuzz message ${r.int(1e9)}`)),
+      ]);
+    case 3:
+      return arr([
+        str("data/validator"),
+        str(addr),
+        obj([["address", str(TO)], [
+          "message",
+          str("0x" + r.hex(2 * r.size(64))),
+        ]]),
+      ]);
+    default: {
+      typedCache ??= typedDataCorpus();
+      const td = JSON.stringify(r.pick(typedCache));
+      return arr([
+        str("data/typed"),
+        str(addr),
+        str("0x" + toHex(new TextEncoder().encode(td))),
+      ]);
+    }
+  }
+}
+
 /**
  * A valid `params` array for a method (undefined: send no `params`).
  *
@@ -172,46 +222,8 @@ export function baseParams(
       if (r.chance(0.2)) p.push(str("transfer(address,uint256)"));
       return arr(p);
     }
-    case "account_signData": {
-      switch (r.int(5)) {
-        case 0:
-        case 1: {
-          const h = cliqueHeader(c.nextHeight(), {
-            baseFee: r.chance(0.5) ? 875_000_000n : undefined,
-            difficulty: r.chance(0.5) ? 1n : 2n,
-          });
-          return arr([
-            str("application/x-clique-header"),
-            str(addr),
-            str(cliqueRlp(h)),
-          ]);
-        }
-        case 2:
-          return arr([
-            str("text/plain"),
-            str(addr),
-            str(hexOfText(`fuzz message ${r.int(1e9)}`)),
-          ]);
-        case 3:
-          return arr([
-            str("data/validator"),
-            str(addr),
-            obj([["address", str(TO)], [
-              "message",
-              str("0x" + r.hex(2 * r.size(64))),
-            ]]),
-          ]);
-        default: {
-          typedCache ??= typedDataCorpus();
-          const td = JSON.stringify(r.pick(typedCache));
-          return arr([
-            str("data/typed"),
-            str(addr),
-            str("0x" + toHex(new TextEncoder().encode(td))),
-          ]);
-        }
-      }
-    }
+    case "account_signData":
+      return signDataParams(c, r, addr);
     case "account_signTypedData":
       typedCache ??= typedDataCorpus();
       return arr([str(addr), fromJs(r.pick(typedCache))]);

@@ -37,8 +37,8 @@ import {
   type AnswerStats,
   check,
   checkEnvelope,
-  type Expectation,
   expect,
+  type Expectation,
   parseAnswer,
 } from "./oracle.ts";
 import type { ParserFinding } from "./parsers.ts";
@@ -79,7 +79,7 @@ function parseOptions(argv: string[]): Options {
     http: 2,
     parserCases: -1,
     deadlineMs: 120_000,
-    settleS: 30,
+    settleS: 10,
     transport: "ipc",
   };
   for (let i = 0; i < argv.length; i++) {
@@ -142,7 +142,7 @@ function parseOptions(argv: string[]): Options {
         usage(`unknown argument ${a}`);
     }
   }
-  if (o.requests === 0 && o.seconds === 0) o.requests = 2000;
+  if (o.requests === 0 && o.seconds === 0) o.requests = 6000;
   if (o.ipc + o.http === 0) usage("--ipc and --http are both 0");
   if (o.parserCases < 0) o.parserCases = o.requests > 0 ? o.requests * 5 : 1e9;
   return o;
@@ -268,7 +268,10 @@ class Findings {
     this.counts[f.class]++;
     const n = this.#written[f.class] = (this.#written[f.class] ?? 0) + 1;
     if (n > this.perClassFiles) return;
-    const base = join(this.dir, `${f.class}-${f.transport}-${f.stream}-${f.index}`);
+    const base = join(
+      this.dir,
+      `${f.class}-${f.transport}-${f.stream}-${f.index}`,
+    );
     const meta = {
       class: f.class,
       transport: f.transport,
@@ -281,10 +284,15 @@ class Findings {
       inputPreview: f.input ? dec.decode(f.input.subarray(0, 2000)) : undefined,
       answer: f.answer?.slice(0, 4000),
       replay: f.input
-        ? `deno task fuzz --replay ${base}.bin --transport ${f.transport === "http" ? "http" : "ipc"}`
+        ? `deno task fuzz --replay ${base}.bin --transport ${
+          f.transport === "http" ? "http" : "ipc"
+        }`
         : undefined,
     };
-    await Deno.writeTextFile(base + ".json", JSON.stringify(meta, null, 2) + "\n");
+    await Deno.writeTextFile(
+      base + ".json",
+      JSON.stringify(meta, null, 2) + "\n",
+    );
     if (f.input) await Deno.writeFile(base + ".bin", f.input);
     this.files.push(base + ".json");
     return base;
@@ -299,25 +307,42 @@ interface Shared {
   daemon: Daemon;
   setup: SignerSetup;
   findings: Findings;
-  stats: AnswerStats & { cases: number; ipc: number; http: number; raw: number; batches: number };
+  stats: AnswerStats & {
+    generatorErrors: number;
+    cases: number;
+    ipc: number;
+    http: number;
+    raw: number;
+    batches: number;
+  };
   gen: GenContext;
   stop: boolean;
   crashed: boolean;
   startedAt: number;
   inFlight: Map<string, { c: Case; bytes: Uint8Array; index: number }>;
-  internalRepros: { base: string; transport: "ipc" | "http"; input: Uint8Array; messages: string[] }[];
+  internalRepros: {
+    base: string;
+    transport: "ipc" | "http";
+    input: Uint8Array;
+    messages: string[];
+  }[];
 }
 
 function wantMore(s: Shared, next: number): boolean {
   if (s.stop || s.crashed) return false;
   if (s.o.requests > 0 && next >= s.o.requests) return false;
-  if (s.o.seconds > 0 && Date.now() - s.startedAt > s.o.seconds * 1000) return false;
+  if (s.o.seconds > 0 && Date.now() - s.startedAt > s.o.seconds * 1000) {
+    return false;
+  }
   return true;
 }
 
 function caseBytes(c: Case): { bytes: Uint8Array; tooDeep: boolean } {
   if (c.kind === "raw") return { bytes: c.bytes, tooDeep: false };
-  return { bytes: enc.encode(serialize(c.tree)), tooDeep: depth(c.tree) > 10_000 };
+  return {
+    bytes: enc.encode(serialize(c.tree)),
+    tooDeep: depth(c.tree) > 10_000,
+  };
 }
 
 async function recordAnswer(
@@ -344,7 +369,10 @@ async function recordAnswer(
     });
   }
   for (const m of internal) {
-    s.findings.internalMessages.set(m, (s.findings.internalMessages.get(m) ?? 0) + 1);
+    s.findings.internalMessages.set(
+      m,
+      (s.findings.internalMessages.get(m) ?? 0) + 1,
+    );
   }
   if (internal.length) {
     const base = await s.findings.add({
@@ -359,12 +387,24 @@ async function recordAnswer(
       input: bytes,
     });
     if (base && s.internalRepros.length < 40) {
-      s.internalRepros.push({ base, transport, input: bytes, messages: internal });
+      s.internalRepros.push({
+        base,
+        transport,
+        input: bytes,
+        messages: internal,
+      });
     }
   }
 }
 
-async function hang(s: Shared, transport: string, index: number, c: Case, bytes: Uint8Array, what: string) {
+async function hang(
+  s: Shared,
+  transport: string,
+  index: number,
+  c: Case,
+  bytes: Uint8Array,
+  what: string,
+) {
   if (s.crashed) return;
   await s.findings.add({
     class: "hang",
@@ -380,15 +420,27 @@ async function hang(s: Shared, transport: string, index: number, c: Case, bytes:
 }
 
 /** One IPC case on a fresh connection that is half-closed after the input. */
-async function ipcRawCase(s: Shared, index: number, c: Case, bytes: Uint8Array, tooDeep: boolean) {
+async function ipcRawCase(
+  s: Shared,
+  index: number,
+  c: Case,
+  bytes: Uint8Array,
+  tooDeep: boolean,
+) {
   let conn: IpcConn;
   try {
     conn = await IpcConn.open(s.daemon.ipcPath);
   } catch (e) {
     if (!s.crashed) {
       await s.findings.add({
-        class: "invalid", transport: "ipc", seed: s.o.seed, stream: "case", index,
-        note: c.note, problems: [`connect failed: ${(e as Error).message}`], input: bytes,
+        class: "invalid",
+        transport: "ipc",
+        seed: s.o.seed,
+        stream: "case",
+        index,
+        note: c.note,
+        problems: [`connect failed: ${(e as Error).message}`],
+        input: bytes,
       });
     }
     return;
@@ -404,7 +456,14 @@ async function ipcRawCase(s: Shared, index: number, c: Case, bytes: Uint8Array, 
     for (;;) {
       const v = await conn.next(until);
       if (v === "timeout") {
-        await hang(s, "ipc-raw", index, c, bytes, "connection not closed after EOF");
+        await hang(
+          s,
+          "ipc-raw",
+          index,
+          c,
+          bytes,
+          "connection not closed after EOF",
+        );
         return;
       }
       if (v === null) break;
@@ -422,9 +481,20 @@ async function ipcRawCase(s: Shared, index: number, c: Case, bytes: Uint8Array, 
         if (env.code === -32700) sawParseError = true;
       }
     }
-    if (tooDeep && !sawParseError) problems.push("nesting over 10,000 not refused with -32700");
+    if (tooDeep && !sawParseError) {
+      problems.push("nesting over 10,000 not refused with -32700");
+    }
     s.stats.internal += internal.length;
-    await recordAnswer(s, "ipc", index, c, bytes, problems, internal, got.join("\n"));
+    await recordAnswer(
+      s,
+      "ipc",
+      index,
+      c,
+      bytes,
+      problems,
+      internal,
+      got.join("\n"),
+    );
   } finally {
     conn.close();
   }
@@ -445,12 +515,28 @@ function makeCase(s: Shared, index: number): Case {
   });
 }
 
+/** A case and its bytes; a generator bug is logged and skipped. */
+function makeCaseSafely(
+  s: Shared,
+  index: number,
+): { c: Case; bytes: Uint8Array; tooDeep: boolean } | undefined {
+  try {
+    const c = makeCase(s, index);
+    return { c, ...caseBytes(c) };
+  } catch (e) {
+    s.stats.generatorErrors++;
+    console.error(`fuzz: case ${index} not generated: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
 async function ipcWorker(s: Shared, w: number) {
   let conn: IpcConn | undefined;
   let sentinel = 0;
   for (let index = w; wantMore(s, index); index += s.o.ipc + s.o.http) {
-    const c = makeCase(s, index);
-    const { bytes, tooDeep } = caseBytes(c);
+    const made = makeCaseSafely(s, index);
+    if (!made) continue;
+    const { c, bytes, tooDeep } = made;
     s.stats.cases++;
     s.stats.ipc++;
     if (c.kind === "raw") s.stats.raw++;
@@ -466,14 +552,22 @@ async function ipcWorker(s: Shared, w: number) {
     } catch (e) {
       if (s.crashed) return;
       await s.findings.add({
-        class: "invalid", transport: "ipc", seed: s.o.seed, stream: "case", index,
-        note: c.note, problems: [`connect failed: ${(e as Error).message}`], input: bytes,
+        class: "invalid",
+        transport: "ipc",
+        seed: s.o.seed,
+        stream: "case",
+        index,
+        note: c.note,
+        problems: [`connect failed: ${(e as Error).message}`],
+        input: bytes,
       });
       continue;
     }
     const e: Expectation = expect(c.tree);
     const sid = `sentinel-${w}-${++sentinel}`;
-    const tail = enc.encode(`\n{"jsonrpc":"2.0","id":"${sid}","method":"account_version"}\n`);
+    const tail = enc.encode(
+      `\n{"jsonrpc":"2.0","id":"${sid}","method":"account_version"}\n`,
+    );
     const msg = new Uint8Array(bytes.length + tail.length);
     msg.set(bytes);
     msg.set(tail, bytes.length);
@@ -512,18 +606,36 @@ async function ipcWorker(s: Shared, w: number) {
     await writing;
     if (s.crashed) return;
     if (!closed && (!sawSentinel || answers.length < wantCount)) {
-      await hang(s, "ipc", index, c, bytes, sawSentinel ? "no answer (the next call was answered)" : "no answer");
+      await hang(
+        s,
+        "ipc",
+        index,
+        c,
+        bytes,
+        sawSentinel ? "no answer (the next call was answered)" : "no answer",
+      );
       conn.close();
       conn = undefined;
       continue;
     }
     if (closed) {
-      problems.push(`connection closed by the daemon (${answers.length} answers before)`);
+      problems.push(
+        `connection closed by the daemon (${answers.length} answers before)`,
+      );
       conn.close();
       conn = undefined;
     }
     const v = check(e, answers, s.stats);
-    await recordAnswer(s, "ipc", index, c, bytes, [...problems, ...v.problems], v.internal, texts.join("\n"));
+    await recordAnswer(
+      s,
+      "ipc",
+      index,
+      c,
+      bytes,
+      [...problems, ...v.problems],
+      v.internal,
+      texts.join("\n"),
+    );
   }
   conn?.close();
 }
@@ -535,12 +647,16 @@ const CONTENT_TYPES = [
   "application/jsonrequest",
   "text/plain",
   "",
-  "application/json; charset=\"",
+  'application/json; charset="',
 ];
 
 async function httpWorker(s: Shared, w: number) {
   const url = s.daemon.httpUrl!;
-  for (let index = s.o.ipc + w; wantMore(s, index); index += s.o.ipc + s.o.http) {
+  for (
+    let index = s.o.ipc + w;
+    wantMore(s, index);
+    index += s.o.ipc + s.o.http
+  ) {
     const c = makeCase(s, index);
     const r = new Rng(caseSeed(s.o.seed, "http-headers", index));
     const { bytes, tooDeep } = caseBytes(c);
@@ -550,8 +666,10 @@ async function httpWorker(s: Shared, w: number) {
     if (c.kind === "tree" && c.tree.k === "arr") s.stats.batches++;
     s.inFlight.set(`http${w}`, { c, bytes, index });
     const ct = r.chance(0.95) ? CONTENT_TYPES[r.int(2)] : r.pick(CONTENT_TYPES);
-    const ctOk = ["application/json", "application/json-rpc", "application/jsonrequest"]
-      .includes(ct.split(";")[0].trim()) && ct !== 'application/json; charset="';
+    const ctOk =
+      ["application/json", "application/json-rpc", "application/jsonrequest"]
+        .includes(ct.split(";")[0].trim()) &&
+      ct !== 'application/json; charset="';
     let status: number, text: string;
     try {
       const res = await fetch(url, {
@@ -568,8 +686,14 @@ async function httpWorker(s: Shared, w: number) {
         await hang(s, "http", index, c, bytes, "no HTTP answer");
       } else {
         await s.findings.add({
-          class: "invalid", transport: "http", seed: s.o.seed, stream: "case", index,
-          note: c.note, problems: [`request failed: ${(e as Error).message}`], input: bytes,
+          class: "invalid",
+          transport: "http",
+          seed: s.o.seed,
+          stream: "case",
+          index,
+          note: c.note,
+          problems: [`request failed: ${(e as Error).message}`],
+          input: bytes,
         });
       }
       continue;
@@ -577,11 +701,23 @@ async function httpWorker(s: Shared, w: number) {
     const problems: string[] = [];
     let internal: string[] = [];
     if (bytes.length > 5 * 1024 * 1024) {
-      if (status !== 413) problems.push(`body of ${bytes.length} bytes: status ${status}, want 413`);
+      if (status !== 413) {
+        problems.push(
+          `body of ${bytes.length} bytes: status ${status}, want 413`,
+        );
+      }
     } else if (!ctOk && ct !== "") {
-      if (status !== 415) problems.push(`content type ${JSON.stringify(ct)}: status ${status}, want 415`);
+      if (status !== 415) {
+        problems.push(
+          `content type ${JSON.stringify(ct)}: status ${status}, want 415`,
+        );
+      }
     } else if (ct === "") {
-      if (status !== 415) problems.push(`no content type: status ${status}, want 415`);
+      if (status !== 415) {
+        problems.push(
+          `no content type: status ${status}, want 415`,
+        );
+      }
     } else if (status !== 200) {
       problems.push(`status ${status}, want 200`);
     } else if (c.kind === "raw" || tooDeep) {
@@ -597,7 +733,11 @@ async function httpWorker(s: Shared, w: number) {
             if (env.code === -32603) internal.push(env.message ?? "");
             if (env.code === -32700) parseError = true;
           }
-          if (tooDeep && !parseError) problems.push("nesting over 10,000 not refused with -32700");
+          if (tooDeep && !parseError) {
+            problems.push(
+              "nesting over 10,000 not refused with -32700",
+            );
+          }
         }
       } else if (tooDeep) problems.push("nesting over 10,000: empty answer");
       s.stats.internal += internal.length;
@@ -614,7 +754,16 @@ async function httpWorker(s: Shared, w: number) {
       internal = v.internal;
     }
     if (status >= 500) problems.push(`HTTP ${status}`);
-    await recordAnswer(s, "http", index, c, bytes, problems, internal, `${status} ${text}`);
+    await recordAnswer(
+      s,
+      "http",
+      index,
+      c,
+      bytes,
+      problems,
+      internal,
+      `${status} ${text}`,
+    );
   }
 }
 
@@ -627,9 +776,13 @@ async function parserCampaign(
 ): Promise<{ cases: number }> {
   let from = 0;
   let total = 0;
-  const deadline = s.o.seconds > 0 ? s.startedAt + s.o.seconds * 1000 : Date.now() + 24 * 3600_000;
+  const deadline = s.o.seconds > 0
+    ? s.startedAt + s.o.seconds * 1000
+    : Date.now() + 24 * 3600_000;
   while (from < s.o.parserCases && !s.crashed) {
-    const worker = new Worker(new URL("./parsers_worker.ts", import.meta.url), { type: "module" });
+    const worker = new Worker(new URL("./parsers_worker.ts", import.meta.url), {
+      type: "module",
+    });
     let last = from;
     let lastSeen = Date.now();
     let finished: number | undefined;
@@ -638,7 +791,12 @@ async function parserCampaign(
       lastSeen = Date.now();
       const m = e.data;
       if (m.ready) {
-        worker.postMessage({ seed: s.o.seed, from, to: s.o.parserCases, deadline });
+        worker.postMessage({
+          seed: s.o.seed,
+          from,
+          to: s.o.parserCases,
+          deadline,
+        });
       }
       if (m.progress !== undefined) last = m.progress;
       if (m.finding) {
@@ -660,8 +818,13 @@ async function parserCampaign(
       e.preventDefault();
       finished = -1;
       pending.push(findings.add({
-        class: "parser", transport: "inproc", seed: s.o.seed, stream: "parsers", index: last,
-        note: "worker error", problems: [String(e.message)],
+        class: "parser",
+        transport: "inproc",
+        seed: s.o.seed,
+        stream: "parsers",
+        index: last,
+        note: "worker error",
+        problems: [String(e.message)],
       }));
     };
     while (finished === undefined) {
@@ -669,9 +832,17 @@ async function parserCampaign(
       if (Date.now() - lastSeen > s.o.deadlineMs) {
         // a case in [last, last + 100) never returned
         pending.push(findings.add({
-          class: "hang", transport: "inproc", seed: s.o.seed, stream: "parsers", index: last,
+          class: "hang",
+          transport: "inproc",
+          seed: s.o.seed,
+          stream: "parsers",
+          index: last,
           note: "parser case did not return",
-          problems: [`one of parser cases ${last}..${last + 99} ran over ${s.o.deadlineMs / 1000} s (rerun them with runParserCase(${s.o.seed}, i))`],
+          problems: [
+            `one of parser cases ${last}..${last + 99} ran over ${
+              s.o.deadlineMs / 1000
+            } s (rerun them with runParserCase(${s.o.seed}, i))`,
+          ],
         }));
         finished = -1;
         break;
@@ -729,7 +900,9 @@ async function replay(o: Options): Promise<number> {
       c.close();
     }
     await new Promise((r) => setTimeout(r, 300));
-    const log = daemon.stderrText().split("\n").filter((l) => /crashed|ERROR|Uncaught/.test(l));
+    const log = daemon.stderrText().split("\n").filter((l) =>
+      /crashed|ERROR|Uncaught/.test(l)
+    );
     if (log.length) console.log("--- daemon log\n" + log.join("\n"));
   } finally {
     const st = await daemon.stop();
@@ -767,12 +940,17 @@ async function classifyInternal(s: Shared): Promise<Map<string, string>> {
     await new Promise((r) => setTimeout(r, 200));
     const log = s.daemon.stderrText().slice(before).split("\n")
       .filter((l) => l.includes("RPC method crashed"));
-    const verdict = log.length ? log.join("\n") : "(not logged as a crash: a -32603 clef also answers)";
+    const verdict = log.length
+      ? log.join("\n")
+      : "(not logged as a crash: a -32603 clef also answers)";
     out.set(rep.base, verdict);
     try {
       const meta = JSON.parse(await Deno.readTextFile(rep.base + ".json"));
       meta.daemonLog = verdict;
-      await Deno.writeTextFile(rep.base + ".json", JSON.stringify(meta, null, 2) + "\n");
+      await Deno.writeTextFile(
+        rep.base + ".json",
+        JSON.stringify(meta, null, 2) + "\n",
+      );
     } catch {
       // file capped or gone
     }
@@ -792,8 +970,14 @@ async function main(): Promise<number> {
   const outDir = o.out ?? await Deno.makeTempDir({ prefix: "stave-fuzz-" });
   await Deno.mkdir(outDir, { recursive: true });
   const budget = o.requests > 0 ? `${o.requests} requests` : `${o.seconds} s`;
-  console.log(`fuzz: seed ${o.seed}, ${budget}, ${o.ipc} IPC + ${o.http} HTTP clients, findings in ${outDir}`);
-  console.log(`fuzz: reproduce with: deno task fuzz --seed ${o.seed} ${o.requests > 0 ? `--requests ${o.requests}` : `--seconds ${o.seconds}`}`);
+  console.log(
+    `fuzz: seed ${o.seed}, ${budget}, ${o.ipc} IPC + ${o.http} HTTP clients, findings in ${outDir}`,
+  );
+  console.log(
+    `fuzz: reproduce with: deno task fuzz --seed ${o.seed} ${
+      o.requests > 0 ? `--requests ${o.requests}` : `--seconds ${o.seconds}`
+    }`,
+  );
 
   const setup = await setupSigner({ rulesSource: APPROVE_ALL_RULES });
   const daemon = await startDaemon(setup, {
@@ -816,7 +1000,17 @@ async function main(): Promise<number> {
     daemon,
     setup,
     findings,
-    stats: { cases: 0, ipc: 0, http: 0, raw: 0, batches: 0, internal: 0, timeouts: 0, batchTooLarge: 0 },
+    stats: {
+      generatorErrors: 0,
+      cases: 0,
+      ipc: 0,
+      http: 0,
+      raw: 0,
+      batches: 0,
+      internal: 0,
+      timeouts: 0,
+      batchTooLarge: 0,
+    },
     gen,
     stop: false,
     crashed: false,
@@ -836,7 +1030,10 @@ async function main(): Promise<number> {
         stream: "case",
         index: f.index,
         note: f.c.note,
-        problems: [`daemon exited (code ${st.code}, signal ${st.signal}) with this input in flight`, daemon.stderrText().slice(-3000)],
+        problems: [
+          `daemon exited (code ${st.code}, signal ${st.signal}) with this input in flight`,
+          daemon.stderrText().slice(-3000),
+        ],
         input: f.bytes,
       });
     }
@@ -847,7 +1044,9 @@ async function main(): Promise<number> {
   {
     const c = await IpcConn.open(daemon.ipcPath);
     for (let i = 0; i < 20; i++) {
-      await c.write(enc.encode(`{"jsonrpc":"2.0","id":${i},"method":"account_list"}\n`));
+      await c.write(
+        enc.encode(`{"jsonrpc":"2.0","id":${i},"method":"account_list"}\n`),
+      );
       await c.next(Date.now() + o.deadlineMs);
     }
     c.close();
@@ -867,7 +1066,9 @@ async function main(): Promise<number> {
     lastReport = Date.now();
     const c = findings.counts;
     console.log(
-      `fuzz: ${s.stats.cases} requests, ${((Date.now() - s.startedAt) / 1000).toFixed(0)} s, ` +
+      `fuzz: ${s.stats.cases} requests, ${
+        ((Date.now() - s.startedAt) / 1000).toFixed(0)
+      } s, ` +
         `RSS ${samples.length ? mib(samples[samples.length - 1][1]) : "?"}; ` +
         `crash ${c.crash} hang ${c.hang} invalid ${c.invalid} -32603 ${s.stats.internal} parser ${c.parser}`,
     );
@@ -882,11 +1083,17 @@ async function main(): Promise<number> {
   const elapsed = (performance.now() - t0) / 1000;
   s.stop = true; // the parser worker stops with the requests when time-bounded
   const parsers = await parserRun;
-  const end = s.crashed ? undefined : await memoryOf(pid).catch(() => undefined);
-  const hwm = s.crashed ? undefined : (await memoryOf(pid).catch(() => undefined))?.hwmKiB;
+  const end = s.crashed
+    ? undefined
+    : await memoryOf(pid).catch(() => undefined);
+  const hwm = s.crashed
+    ? undefined
+    : (await memoryOf(pid).catch(() => undefined))?.hwmKiB;
 
   const campaignLog = daemon.stderrText();
-  const crashLines = campaignLog.split("\n").filter((l) => l.includes("RPC method crashed")).length;
+  const crashLines =
+    campaignLog.split("\n").filter((l) => l.includes("RPC method crashed"))
+      .length;
   let classified = new Map<string, string>();
   let settled: number | undefined;
   if (!s.crashed) {
@@ -898,7 +1105,9 @@ async function main(): Promise<number> {
   }
   clearInterval(sampler);
   clearInterval(progress);
-  const uncaught = campaignLog.split("\n").filter((l) => /Uncaught|panicked|Fatal/.test(l));
+  const uncaught = campaignLog.split("\n").filter((l) =>
+    /Uncaught|panicked|Fatal/.test(l)
+  );
 
   let exitCode = 0;
   if (!s.crashed) {
@@ -914,46 +1123,94 @@ async function main(): Promise<number> {
 
   const c = findings.counts;
   const internalTotal = s.stats.internal;
-  const otherInternal = [...findings.internalMessages].filter(([m]) => m !== "method handler crashed");
-  const unexpectedInternal = crashLines + otherInternal.reduce((a, [, n]) => a + n, 0);
+  const otherInternal = [...findings.internalMessages].filter(([m]) =>
+    m !== "method handler crashed"
+  );
+  const unexpectedInternal = crashLines +
+    otherInternal.reduce((a, [, n]) => a + n, 0);
   console.log("");
   console.log(`fuzz: seed ${o.seed}`);
-  console.log(`  requests      ${s.stats.cases} (IPC ${s.stats.ipc}, HTTP ${s.stats.http}; ${s.stats.batches} batches, ${s.stats.raw} raw) in ${elapsed.toFixed(1)} s`);
+  console.log(
+    `  requests      ${s.stats.cases} (IPC ${s.stats.ipc}, HTTP ${s.stats.http}; ${s.stats.batches} batches, ${s.stats.raw} raw) in ${
+      elapsed.toFixed(1)
+    } s`,
+  );
+  if (s.stats.generatorErrors) {
+    console.log(
+      `  generator     ${s.stats.generatorErrors} cases not generated (harness bug, see stderr)`,
+    );
+  }
   console.log(`  parser cases  ${parsers.cases} in process`);
   console.log(`  crashes       ${c.crash}`);
   console.log(`  hangs         ${c.hang}`);
   console.log(`  invalid       ${c.invalid}`);
-  console.log(`  -32603        ${internalTotal} answers; ${unexpectedInternal} unexpected (daemon logged "RPC method crashed", notifications included, or not clef's text); the rest are clef's own panics`);
-  for (const [m, n] of findings.internalMessages) console.log(`                  ${n} × ${JSON.stringify(m)}`);
-  console.log(`  parser        ${c.parser} findings`);
-  console.log(`  timeouts      ${s.stats.timeouts} (-32002), ${s.stats.batchTooLarge} "batch too large"`);
   console.log(
-    `  daemon RSS    before ${mib(before.rssKiB)}, peak ${mib(Math.max(peak, hwm ?? 0))}, end ${end ? mib(end.rssKiB) : "-"}` +
+    `  -32603        ${internalTotal} answers; ${unexpectedInternal} unexpected (daemon logged "RPC method crashed", notifications included, or not clef's text); the rest are clef's own panics`,
+  );
+  for (const [m, n] of findings.internalMessages) {
+    console.log(`                  ${n} × ${JSON.stringify(m)}`);
+  }
+  console.log(`  parser        ${c.parser} findings`);
+  console.log(
+    `  timeouts      ${s.stats.timeouts} (-32002), ${s.stats.batchTooLarge} "batch too large"`,
+  );
+  console.log(
+    `  daemon RSS    before ${mib(before.rssKiB)}, peak ${
+      mib(Math.max(peak, hwm ?? 0))
+    }, end ${end ? mib(end.rssKiB) : "-"}` +
       (settled !== undefined ? `, ${o.settleS} s later ${mib(settled)}` : ""),
   );
-  if (uncaught.length) console.log(`  daemon log    ${uncaught.slice(0, 5).join("\n                ")}`);
+  if (uncaught.length) {
+    console.log(
+      `  daemon log    ${uncaught.slice(0, 5).join("\n                ")}`,
+    );
+  }
   const crashKinds = new Map<string, number>();
   for (const l of campaignLog.split("\n")) {
     if (!l.includes("RPC method crashed")) continue;
-    const k = l.replace(/^.*?RPC method crashed\s*/, "").replace(/\s+/g, " ").slice(0, 200);
+    const k = l.replace(/^.*?RPC method crashed\s*/, "").replace(/\s+/g, " ")
+      .slice(0, 200);
     crashKinds.set(k, (crashKinds.get(k) ?? 0) + 1);
   }
   for (const [k, n] of crashKinds) console.log(`  crashed       ${n} × ${k}`);
   if (classified.size) {
-    console.log(`  replayed ${classified.size} -32603 inputs alone (their .json has daemonLog)`);
+    console.log(
+      `  replayed ${classified.size} -32603 inputs alone (their .json has daemonLog)`,
+    );
   }
   console.log(`  findings in   ${outDir} (${findings.files.length} files)`);
-  await Deno.writeTextFile(join(outDir, "summary.json"), JSON.stringify({
-    seed: o.seed,
-    requests: s.stats,
-    parserCases: parsers.cases,
-    seconds: elapsed,
-    counts: c,
-    internal32603: { total: internalTotal, unexpected: unexpectedInternal, messages: Object.fromEntries(findings.internalMessages), crashed: Object.fromEntries(crashKinds) },
-    rssKiB: { before: before.rssKiB, peak: Math.max(peak, hwm ?? 0), end: end?.rssKiB, settled, settleS: o.settleS, samples },
-  }, null, 2) + "\n");
+  await Deno.writeTextFile(
+    join(outDir, "summary.json"),
+    JSON.stringify(
+      {
+        seed: o.seed,
+        requests: s.stats,
+        parserCases: parsers.cases,
+        seconds: elapsed,
+        counts: c,
+        internal32603: {
+          total: internalTotal,
+          unexpected: unexpectedInternal,
+          messages: Object.fromEntries(findings.internalMessages),
+          crashed: Object.fromEntries(crashKinds),
+        },
+        rssKiB: {
+          before: before.rssKiB,
+          peak: Math.max(peak, hwm ?? 0),
+          end: end?.rssKiB,
+          settled,
+          settleS: o.settleS,
+          samples,
+        },
+      },
+      null,
+      2,
+    ) + "\n",
+  );
   await setup.cleanup();
-  if (c.crash + c.hang + c.invalid + c.parser + unexpectedInternal > 0) exitCode = 1;
+  if (c.crash + c.hang + c.invalid + c.parser + unexpectedInternal > 0) {
+    exitCode = 1;
+  }
   return exitCode;
 }
 

@@ -91,13 +91,49 @@ export function serialize(j: J): string {
   return out.join("");
 }
 
+/**
+ * The serialised size of a tree, counted up to `limit` (mutations share
+ * subtrees, so a small tree can stand for a huge text).
+ *
+ * @param j The tree.
+ * @param limit Where to stop counting.
+ * @returns The size in UTF-16 units, or a number > limit.
+ */
+export function sizeUpTo(j: J, limit: number): number {
+  let n = 0;
+  const stack = [j];
+  while (stack.length > 0) {
+    const x = stack.pop()!;
+    switch (x.k) {
+      case "obj":
+        n += 2;
+        for (const [k, v] of x.e) {
+          n += k.length + 4;
+          stack.push(v);
+        }
+        break;
+      case "arr":
+        n += 2 + x.a.length;
+        for (const v of x.a) stack.push(v);
+        break;
+      case "str":
+        n += x.s.length + 2;
+        break;
+      default:
+        n += x.t.length;
+    }
+    if (n > limit || stack.length > limit) return limit + 1;
+  }
+  return n;
+}
+
 /** True when the tree holds a raw node (its text may not be JSON). */
 export function hasRaw(j: J): boolean {
   const stack = [j];
   while (stack.length > 0) {
     const n = stack.pop()!;
     if (n.k === "raw") return true;
-    if (n.k === "obj") for (const [, v] of n.e) stack.push(v);
+    if (n.k === "obj") { for (const [, v] of n.e) stack.push(v); }
     if (n.k === "arr") stack.push(...n.a);
   }
   return false;

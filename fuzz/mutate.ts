@@ -16,6 +16,7 @@ import {
   num,
   obj,
   type Rng,
+  sizeUpTo,
   str,
   toHex,
 } from "./model.ts";
@@ -35,8 +36,8 @@ const HEX_TRICKS: ((s: string, r: Rng) => string)[] = [
   (s) => "0x00" + s.slice(2),
   (s) => s.toUpperCase(),
   (s) => "0x" + "f".repeat(s.length),
-  (s, r) => "0x" + r.hex(r.size(200)),
-  (s, r) => "0x" + r.hex(2 * r.size(1 << 16)),
+  (_s, r) => "0x" + r.hex(r.size(200)),
+  (_s, r) => "0x" + r.hex(2 * r.size(1 << 16)),
   () => "0x" + "ff".repeat(32) + "01",
   () => "0x10000000000000000",
   () => "0xffffffffffffffff",
@@ -120,7 +121,10 @@ function randomValue(r: Rng, d = 0): J {
   return obj(
     Array.from(
       { length: r.size(6) },
-      () => [r.pick(["a", "from", "to", "types", "0", ""]), randomValue(r, d + 1)],
+      () => [
+        r.pick(["a", "from", "to", "types", "0", ""]),
+        randomValue(r, d + 1),
+      ],
     ),
   );
 }
@@ -257,7 +261,7 @@ export function mutatedCliqueRlp(r: Rng, height: bigint): string {
           r.pick([
             1n << 64n,
             (1n << 64n) - 1n,
-            (1n << 63n),
+            1n << 63n,
             1n << 255n,
             (1n << 256n) + 1n,
             0n,
@@ -353,12 +357,18 @@ function mutateTree(root: J, r: Rng): J {
             ]);
           }
         }
-        if (c?.k === "arr") c.a.splice(r.int(c.a.length + 1), 0, randomValue(r));
+        if (c?.k === "arr") {
+          c.a.splice(r.int(c.a.length + 1), 0, randomValue(r));
+        }
         break;
       }
       case 6: { // numbers: literal forms at number positions, numbers for strings
         const nums = sl.filter((s) => s.get().k === "num");
-        const s = nums.length && r.chance(0.6) ? r.pick(nums) : sl.length ? r.pick(sl) : undefined;
+        const s = nums.length && r.chance(0.6)
+          ? r.pick(nums)
+          : sl.length
+          ? r.pick(sl)
+          : undefined;
         s?.set(num(r.pick(NUMBER_LITERALS)));
         break;
       }
@@ -366,8 +376,12 @@ function mutateTree(root: J, r: Rng): J {
         if (!sl.length) break;
         const s = r.pick(sl);
         let v = s.get();
-        const n = r.chance(0.05) ? r.pick([300, 1000, 9990, 10_001]) : 1 + r.int(5);
-        for (let i = 0; i < n; i++) v = r.chance(0.5) ? arr([v]) : { k: "obj", e: [["a", v]] };
+        const n = r.chance(0.05)
+          ? r.pick([300, 1000, 9990, 10_001])
+          : 1 + r.int(5);
+        for (let i = 0; i < n; i++) {
+          v = r.chance(0.5) ? arr([v]) : { k: "obj", e: [["a", v]] };
+        }
         s.set(v);
         break;
       }
@@ -375,7 +389,9 @@ function mutateTree(root: J, r: Rng): J {
         if (!sl.length) break;
         const s = r.pick(sl);
         const len = r.chance(0.1) ? r.int(5 * 1024 * 1024) : r.size(100_000);
-        s.set(str(r.chance(0.5) ? "0x" + "ab".repeat(len >> 1) : "x".repeat(len)));
+        s.set(
+          str(r.chance(0.5) ? "0x" + "ab".repeat(len >> 1) : "x".repeat(len)),
+        );
         break;
       }
       case 9: { // long arrays
@@ -392,7 +408,9 @@ function mutateTree(root: J, r: Rng): J {
           return v.k === "str" && v.s.startsWith("0xf9");
         });
         if (rlps.length) {
-          r.pick(rlps).set(str(mutatedCliqueRlp(r, BigInt(1 + r.int(1 << 20)))));
+          r.pick(rlps).set(
+            str(mutatedCliqueRlp(r, BigInt(1 + r.int(1 << 20)))),
+          );
         }
         break;
       }
@@ -466,13 +484,16 @@ const KNOWN_FIELDS: [string, () => J][] = [
 function mutateFields(params: J, r: Rng): J {
   const t = clone(params);
   if (t.k !== "arr") return t;
-  const o = t.a.find((x) => x.k === "obj") as { k: "obj"; e: [string, J][] } | undefined;
+  const o = t.a.find((x) => x.k === "obj") as
+    | { k: "obj"; e: [string, J][] }
+    | undefined;
   if (!o) return t;
   for (let k = 1 + r.int(2); k > 0; k--) {
     const x = r.int(3);
     if (x === 0 && o.e.length) o.e.splice(r.int(o.e.length), 1);
-    else if (x === 1 && o.e.length) r.pick(o.e)[1] = r.chance(0.5) ? NULL : randomScalar(r);
-    else {
+    else if (x === 1 && o.e.length) {
+      r.pick(o.e)[1] = r.chance(0.5) ? NULL : randomScalar(r);
+    } else {
       const [key, v] = r.pick(KNOWN_FIELDS);
       o.e = o.e.filter(([k]) => k !== key);
       o.e.push([key, v()]);
@@ -516,13 +537,24 @@ function mutatedMethod(r: Rng, m: string): string {
     case 2:
       return "";
     case 3:
-      return r.pick(["account_subscribe", "eth_subscribe", "account_unsubscribe", "account_subscription"]);
+      return r.pick([
+        "account_subscribe",
+        "eth_subscribe",
+        "account_unsubscribe",
+        "account_subscription",
+      ]);
     case 4:
       return "a".repeat(r.pick([2047, 2048, 2049, 10_000]));
     case 5:
       return m + " ";
     case 6:
-      return r.pick(["clef_listAccounts", "rpc_modules", "account", "_", "account_"]);
+      return r.pick([
+        "clef_listAccounts",
+        "rpc_modules",
+        "account",
+        "_",
+        "account_",
+      ]);
     default:
       return m;
   }
@@ -551,13 +583,24 @@ export function message(r: Rng, g: GenContext, mutate = 0.85): J {
   const what = r.next();
   if (what < 0.6 && params !== undefined) {
     params = r.chance(0.35) ? mutateFields(params, r) : mutateTree(params, r);
-    return envelope(r.chance(0.9) ? num(seq) : mutatedId(r, seq), method, params);
+    return envelope(
+      r.chance(0.9) ? num(seq) : mutatedId(r, seq),
+      method,
+      params,
+    );
   }
   if (what < 0.8) {
-    return envelope(mutatedId(r, seq), mutatedMethod(r, method), params && (r.chance(0.7) ? params : randomValue(r)));
+    return envelope(
+      mutatedId(r, seq),
+      mutatedMethod(r, method),
+      params && (r.chance(0.7) ? params : randomValue(r)),
+    );
   }
   // envelope members: version, extra members, case, types
-  const m = envelope(num(seq), method, params) as { k: "obj"; e: [string, J][] };
+  const m = envelope(num(seq), method, params) as {
+    k: "obj";
+    e: [string, J][];
+  };
   switch (r.int(8)) {
     case 0:
       m.e[0][1] = r.pick([str("1.0"), str(""), num("2.0"), NULL, str("2.0 ")]);
@@ -596,13 +639,26 @@ export type Case =
  */
 function inert(r: Rng, seq: number): J {
   return r.chance(0.5)
-    ? obj([["jsonrpc", str("2.0")], ["id", num(seq)], ["result", randomValue(r)]])
-    : obj([["jsonrpc", str("2.0")], ["method", str("account_subscription")], ["params", obj([])]]);
+    ? obj([["jsonrpc", str("2.0")], ["id", num(seq)], [
+      "result",
+      randomValue(r),
+    ]])
+    : obj([["jsonrpc", str("2.0")], ["method", str("account_subscription")], [
+      "params",
+      obj([]),
+    ]]);
 }
 
 function rawGarbage(r: Rng, g: GenContext): Uint8Array {
   const enc = new TextEncoder();
-  const valid = () => enc.encode(JSON.stringify({ jsonrpc: "2.0", id: g.seq(), method: "account_version" }));
+  const valid = () =>
+    enc.encode(
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: g.seq(),
+        method: "account_version",
+      }),
+    );
   switch (r.int(12)) {
     case 0:
       return r.bytes(r.size(4096));
@@ -630,21 +686,53 @@ function rawGarbage(r: Rng, g: GenContext): Uint8Array {
       return enc.encode(" \t\r\n".repeat(r.size(100)));
     case 5: // values back to back, no separator
       return enc.encode(
-        Array.from({ length: 1 + r.int(5) }, () =>
-          JSON.stringify({ jsonrpc: "2.0", id: g.seq(), method: "account_version" })).join(""),
+        Array.from(
+          { length: 1 + r.int(5) },
+          () =>
+            JSON.stringify({
+              jsonrpc: "2.0",
+              id: g.seq(),
+              method: "account_version",
+            }),
+        ).join(""),
       );
     case 6:
       return Uint8Array.of(0xef, 0xbb, 0xbf, ...valid());
     case 7:
-      return enc.encode(r.pick(["[", "{", '"', "[1,", '{"a":', "nul", "tru", "-", "1e", "0x1", "'a'", "NaN", "Infinity", "[]]", "{}}"]));
+      return enc.encode(
+        r.pick([
+          "[",
+          "{",
+          '"',
+          "[1,",
+          '{"a":',
+          "nul",
+          "tru",
+          "-",
+          "1e",
+          "0x1",
+          "'a'",
+          "NaN",
+          "Infinity",
+          "[]]",
+          "{}}",
+        ]),
+      );
     case 8:
-      return enc.encode("[".repeat(r.pick([10_000, 10_001, 100_000])) + "]".repeat(r.int(3) ? 10_000 : 0));
+      return enc.encode(
+        "[".repeat(r.pick([10_000, 10_001, 100_000])) +
+          "]".repeat(r.int(3) ? 10_000 : 0),
+      );
     case 9:
       return Uint8Array.of(0, 0, 0, ...valid());
     case 10: // a huge unterminated string
-      return enc.encode('{"jsonrpc":"2.0","id":1,"method":"' + "a".repeat(r.size(1 << 20)));
+      return enc.encode(
+        '{"jsonrpc":"2.0","id":1,"method":"' + "a".repeat(r.size(1 << 20)),
+      );
     default:
-      return enc.encode(JSON.stringify(r.int(1000)) + " " + JSON.stringify("s") + " true null");
+      return enc.encode(
+        JSON.stringify(r.int(1000)) + " " + JSON.stringify("s") + " true null",
+      );
   }
 }
 
@@ -657,6 +745,18 @@ function rawGarbage(r: Rng, g: GenContext): Uint8Array {
  * @returns The case.
  */
 export function fuzzCase(r: Rng, g: GenContext): Case {
+  for (let tries = 0; tries < 8; tries++) {
+    const c = anyCase(r, g);
+    if (
+      c.kind === "raw" || sizeUpTo(c.tree, MAX_BODY_BYTES) <= MAX_BODY_BYTES
+    ) {
+      return c;
+    }
+  }
+  return { kind: "tree", tree: message(r, g, 0), note: "message" };
+}
+
+function anyCase(r: Rng, g: GenContext): Case {
   const x = r.next();
   if (x < 0.1) return { kind: "raw", bytes: rawGarbage(r, g), note: "raw" };
   if (x < 0.25) {
@@ -666,15 +766,28 @@ export function fuzzCase(r: Rng, g: GenContext): Case {
       const y = r.next();
       if (n > 100) {
         // big batches: cheap calls, so only the batch handling is measured
-        items.push(envelope(num(g.seq()), r.pick(["account_version", "rpc_modules"]), undefined));
+        items.push(
+          envelope(
+            num(g.seq()),
+            r.pick(["account_version", "rpc_modules"]),
+            undefined,
+          ),
+        );
       } else if (y < 0.1) items.push(inert(r, g.seq()));
-      else if (y < 0.2) items.push(envelope(undefined, "account_version", undefined));
-      else if (y < 0.25) items.push(randomScalar(r));
+      else if (y < 0.2) {
+        items.push(envelope(undefined, "account_version", undefined));
+      } else if (y < 0.25) items.push(randomScalar(r));
       else if (y < 0.27) items.push(arr([message(r, g)]));
       else items.push(message(r, g));
     }
     return { kind: "tree", tree: arr(items), note: `batch of ${n}` };
   }
-  if (x < 0.28) return { kind: "tree", tree: inert(r, g.seq()), note: "response/subscription" };
+  if (x < 0.28) {
+    return {
+      kind: "tree",
+      tree: inert(r, g.seq()),
+      note: "response/subscription",
+    };
+  }
   return { kind: "tree", tree: message(r, g), note: "message" };
 }

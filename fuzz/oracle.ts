@@ -25,7 +25,11 @@ export type Fate =
 export type Expectation =
   | { kind: "none" }
   | { kind: "single"; fate: Fate & { kind: "call" | "invalid" } }
-  | { kind: "batch"; fates: (Fate & { kind: "call" | "invalid" })[]; size: number }
+  | {
+    kind: "batch";
+    fates: (Fate & { kind: "call" | "invalid" })[];
+    size: number;
+  }
   | { kind: "emptyBatch" };
 
 function goFoldKey(k: string): string {
@@ -138,9 +142,7 @@ function sameId(want: J | null, got: JsonValue | undefined): boolean {
       return typeof got === "string" &&
         got === parseJson(JSON.stringify(want.s));
     case "lit":
-      return want.t === "null"
-        ? got === null
-        : got === (want.t === "true");
+      return want.t === "null" ? got === null : got === (want.t === "true");
     default:
       return false;
   }
@@ -171,7 +173,9 @@ export function checkEnvelope(
   if (!isObj(v)) return { problems: ["response is not an object"] };
   if (v.jsonrpc !== "2.0") p.push(`jsonrpc is ${JSON.stringify(v.jsonrpc)}`);
   const keys = Object.keys(v);
-  const extra = keys.filter((k) => !["jsonrpc", "id", "result", "error"].includes(k));
+  const extra = keys.filter((k) =>
+    !["jsonrpc", "id", "result", "error"].includes(k)
+  );
   if (extra.length) p.push(`unexpected members ${extra.join(",")}`);
   const hasResult = "result" in v, hasError = "error" in v;
   if (hasResult === hasError) p.push("not exactly one of result and error");
@@ -184,8 +188,9 @@ export function checkEnvelope(
       if (!(c instanceof JsonNumber) || !/^-?\d+$/.test(c.literal)) {
         p.push(`error.code is not an integer: ${JSON.stringify(c)}`);
       } else code = Number(c.literal);
-      if (typeof e.message !== "string") p.push("error.message is not a string");
-      else message = e.message;
+      if (typeof e.message !== "string") {
+        p.push("error.message is not a string");
+      } else message = e.message;
     }
   }
   // geth answers a timed-out notification without an id
@@ -199,7 +204,9 @@ export function checkEnvelope(
  * @param text The text.
  * @returns The value, or a problem.
  */
-export function parseAnswer(text: string): { value?: JsonValue; problem?: string } {
+export function parseAnswer(
+  text: string,
+): { value?: JsonValue; problem?: string } {
   try {
     JSON.parse(text); // standard JSON, independently of stave's parser
   } catch (e) {
@@ -234,7 +241,9 @@ function checkOne(
     );
   }
   if (want.kind === "invalid" && env.code !== -32600) {
-    out.problems.push(`${where}: want -32600 invalid request, got code ${env.code}`);
+    out.problems.push(
+      `${where}: want -32600 invalid request, got code ${env.code}`,
+    );
   }
 }
 
@@ -272,8 +281,9 @@ export function check(
     return out;
   }
   if (e.kind === "single") {
-    if (Array.isArray(a)) out.problems.push("single request answered with an array");
-    else checkOne(e.fate, a, "answer", out, stats);
+    if (Array.isArray(a)) {
+      out.problems.push("single request answered with an array");
+    } else checkOne(e.fate, a, "answer", out, stats);
     return out;
   }
   if (!Array.isArray(a)) {
@@ -295,6 +305,8 @@ export function check(
     out.problems.push(`batch: ${a.length} answers, want ${e.fates.length}`);
     return out;
   }
-  for (let i = 0; i < a.length; i++) checkOne(e.fates[i], a[i], `batch[${i}]`, out, stats);
+  for (let i = 0; i < a.length; i++) {
+    checkOne(e.fates[i], a[i], `batch[${i}]`, out, stats);
+  }
   return out;
 }

@@ -13,8 +13,8 @@
  * @module
  */
 import {
-  type JsonValue,
   JsonStreamDecoder,
+  type JsonValue,
   parseJson,
   stringifyJson,
 } from "../src/json.ts";
@@ -46,6 +46,7 @@ import {
   type J,
   Rng,
   serialize,
+  sizeUpTo,
   toHex,
 } from "./model.ts";
 
@@ -106,7 +107,24 @@ function mutateText(r: Rng, t: string): string {
     case 1:
       return t.slice(0, i) + t.slice(i + 1);
     case 2:
-      return t.slice(0, i) + r.pick(["{", "}", "[", "]", ",", ":", '"', "\\", "e", "-", ".", "0", " ", "\u0000", "\u00e9"]) + t.slice(i);
+      return t.slice(0, i) +
+        r.pick([
+          "{",
+          "}",
+          "[",
+          "]",
+          ",",
+          ":",
+          '"',
+          "\\",
+          "e",
+          "-",
+          ".",
+          "0",
+          " ",
+          "\u0000",
+          "\u00e9",
+        ]) + t.slice(i);
     case 3:
       return t + r.pick([" ", "\n", " x", "1", "{}", "]"]);
     default:
@@ -115,7 +133,8 @@ function mutateText(r: Rng, t: string): string {
 }
 
 function jsonCase(r: Rng, out: ParserFinding[]): void {
-  const tree = message(r, gen);
+  let tree = message(r, gen);
+  if (sizeUpTo(tree, 1_000_000) > 1_000_000) tree = message(r, gen, 0);
   let text = serialize(tree);
   if (text.length > 1_000_000) text = text.slice(0, 1_000_000);
   text = mutateText(r, text);
@@ -176,12 +195,18 @@ function jsonCase(r: Rng, out: ParserFinding[]): void {
     }
     const end = d.end();
     values.push(...end.values);
-    if (end.truncated) streamErr = new SyntaxError("unexpected end of JSON input");
+    if (end.truncated) {
+      streamErr = new SyntaxError("unexpected end of JSON input");
+    }
   } catch (e) {
     streamErr = e;
     values.push(...((e as { values?: string[] }).values ?? []));
     if (!allowed(e)) {
-      out.push({ target: "JsonStreamDecoder", input: text, problem: describe(e) });
+      out.push({
+        target: "JsonStreamDecoder",
+        input: text,
+        problem: describe(e),
+      });
       return;
     }
   }
@@ -190,9 +215,10 @@ function jsonCase(r: Rng, out: ParserFinding[]): void {
       out.push({
         target: "JsonStreamDecoder vs parseJson",
         input: text,
-        problem: `parseJson accepted; stream gave ${values.length} value(s), error ${
-          streamErr ? describe(streamErr) : "none"
-        }`,
+        problem:
+          `parseJson accepted; stream gave ${values.length} value(s), error ${
+            streamErr ? describe(streamErr) : "none"
+          }`,
       });
     } else {
       const again = parseJson(values[0], { allowOverflow: true });
@@ -221,7 +247,8 @@ function jsonCase(r: Rng, out: ParserFinding[]): void {
     out.push({
       target: "JsonStreamDecoder vs parseJson",
       input: text,
-      problem: `errors differ: parseJson "${mineErr.message}", stream "${streamErr.message}"`,
+      problem:
+        `errors differ: parseJson "${mineErr.message}", stream "${streamErr.message}"`,
     });
   }
 }
@@ -232,7 +259,9 @@ function hexString(r: Rng): string {
   let s = base;
   const n = r.size(80);
   for (let i = 0; i < n; i++) {
-    s += r.chance(0.95) ? "0123456789abcdef"[r.int(16)] : digits[r.int(digits.length)];
+    s += r.chance(0.95)
+      ? "0123456789abcdef"[r.int(16)]
+      : digits[r.int(digits.length)];
   }
   return s;
 }
@@ -242,23 +271,43 @@ function hexCase(r: Rng, out: ParserFinding[]): void {
   guarded("decodeHexBytes", s, out, () => {
     const b = decodeHexBytes(s);
     if (encodeBytes(b) !== s.toLowerCase()) {
-      out.push({ target: "decodeHexBytes", input: s, problem: `round trip gave ${encodeBytes(b)}` });
+      out.push({
+        target: "decodeHexBytes",
+        input: s,
+        problem: `round trip gave ${encodeBytes(b)}`,
+      });
     }
   });
   guarded("decodeHexUint64", s, out, () => {
     const v = decodeHexUint64(s);
     if (v < 0n || v >= 1n << 64n) {
-      out.push({ target: "decodeHexUint64", input: s, problem: `out of range ${v}` });
+      out.push({
+        target: "decodeHexUint64",
+        input: s,
+        problem: `out of range ${v}`,
+      });
     } else if (encodeQuantity(v) !== s.toLowerCase()) {
-      out.push({ target: "decodeHexUint64", input: s, problem: `accepted a non-canonical quantity (${encodeQuantity(v)})` });
+      out.push({
+        target: "decodeHexUint64",
+        input: s,
+        problem: `accepted a non-canonical quantity (${encodeQuantity(v)})`,
+      });
     }
   });
   guarded("decodeHexBig", s, out, () => {
     const v = decodeHexBig(s);
     if (v < 0n || v >= 1n << 256n) {
-      out.push({ target: "decodeHexBig", input: s, problem: `out of range ${v}` });
+      out.push({
+        target: "decodeHexBig",
+        input: s,
+        problem: `out of range ${v}`,
+      });
     } else if (encodeQuantity(v) !== s.toLowerCase()) {
-      out.push({ target: "decodeHexBig", input: s, problem: `accepted a non-canonical quantity (${encodeQuantity(v)})` });
+      out.push({
+        target: "decodeHexBig",
+        input: s,
+        problem: `accepted a non-canonical quantity (${encodeQuantity(v)})`,
+      });
     }
   });
 }
@@ -272,7 +321,14 @@ function rlpCase(r: Rng, out: ParserFinding[]): void {
     const h = decodeHeader(bytes);
     const again = toHex(encodeHeader(h));
     if (again !== hex) {
-      out.push({ target: "decodeHeader", input, problem: `accepted input that does not re-encode to itself (non-canonical RLP?): 0x${again.slice(0, 200)}` });
+      out.push({
+        target: "decodeHeader",
+        input,
+        problem:
+          `accepted input that does not re-encode to itself (non-canonical RLP?): 0x${
+            again.slice(0, 200)
+          }`,
+      });
     }
   });
   guarded("buildCliqueSealRequest", input, out, () => {
@@ -309,9 +365,19 @@ function mutateJson(r: Rng, v: JsonValue, depth = 0): JsonValue {
     const o: { [k: string]: JsonValue } = Object.create(null);
     for (const [k, x] of Object.entries(v)) {
       if (r.chance(0.05)) continue;
-      o[r.chance(0.03) ? k.toUpperCase() : k] = r.chance(0.25) ? mutateJson(r, x, depth + 1) : x;
+      o[r.chance(0.03) ? k.toUpperCase() : k] = r.chance(0.25)
+        ? mutateJson(r, x, depth + 1)
+        : x;
     }
-    if (r.chance(0.05)) o[r.pick(["extra", "type", "name"])] = r.pick(["", "uint256", "bytes32[]", "Foo[2][]", null]) as JsonValue;
+    if (r.chance(0.05)) {
+      o[r.pick(["extra", "type", "name"])] = r.pick([
+        "",
+        "uint256",
+        "bytes32[]",
+        "Foo[2][]",
+        null,
+      ]) as JsonValue;
+    }
     return o;
   }
   if (typeof v === "string") {
@@ -336,8 +402,11 @@ function mutateJson(r: Rng, v: JsonValue, depth = 0): JsonValue {
 }
 
 function typedCase(r: Rng, out: ParserFinding[]): void {
-  const { text, value } = treeCase(r, "account_signTypedData", (p) =>
-    p.k === "arr" ? p.a[1] ?? p.a[0] : p);
+  const { text, value } = treeCase(
+    r,
+    "account_signTypedData",
+    (p) => p.k === "arr" ? p.a[1] ?? p.a[0] : p,
+  );
   if (value === undefined) return;
   const v = r.chance(0.7) ? mutateJson(r, value) : value;
   const input = r.chance(0.7) ? stringifyJson(v) : text;
@@ -349,20 +418,31 @@ function typedCase(r: Rng, out: ParserFinding[]): void {
 }
 
 function txCase(r: Rng, out: ParserFinding[]): void {
-  const { text, value } = treeCase(r, "account_signTransaction", (p) =>
-    p.k === "arr" ? p.a[0] : p);
+  const { text, value } = treeCase(
+    r,
+    "account_signTransaction",
+    (p) => p.k === "arr" ? p.a[0] : p,
+  );
   if (value === undefined) return;
   const v = r.chance(0.5) ? mutateJson(r, value) : value;
-  guarded("decodeSendTxArgs/buildTransaction", r.chance(0.5) ? stringifyJson(v) : text, out, () => {
-    const args = decodeSendTxArgs(v);
-    const tx = buildTransaction(args);
-    signingHash(tx, 4n);
-  });
+  guarded(
+    "decodeSendTxArgs/buildTransaction",
+    r.chance(0.5) ? stringifyJson(v) : text,
+    out,
+    () => {
+      const args = decodeSendTxArgs(v);
+      const tx = buildTransaction(args);
+      signingHash(tx, 4n);
+    },
+  );
 }
 
 function gnosisCase(r: Rng, out: ParserFinding[]): void {
-  const { value } = treeCase(r, "account_signGnosisSafeTx", (p) =>
-    p.k === "arr" ? p.a[1] ?? p.a[0] : p);
+  const { value } = treeCase(
+    r,
+    "account_signGnosisSafeTx",
+    (p) => p.k === "arr" ? p.a[1] ?? p.a[0] : p,
+  );
   if (value === undefined) return;
   const v = mutateJson(r, value);
   guarded("decodeGnosisSafeTx", stringifyJson(v), out, () => {
@@ -374,7 +454,23 @@ function gnosisCase(r: Rng, out: ParserFinding[]): void {
 }
 
 function selectorCase(r: Rng, out: ParserFinding[]): void {
-  const parts = ["transfer", "(", ")", "address", "uint256", ",", "[", "]", "tuple", "bytes", "2", " ", "int8", "(uint256,address)[]", "string"];
+  const parts = [
+    "transfer",
+    "(",
+    ")",
+    "address",
+    "uint256",
+    ",",
+    "[",
+    "]",
+    "tuple",
+    "bytes",
+    "2",
+    " ",
+    "int8",
+    "(uint256,address)[]",
+    "string",
+  ];
   let s = "";
   for (let n = r.size(20); n > 0; n--) s += r.pick(parts);
   guarded("parseSelector", s, out, () => {
@@ -382,7 +478,10 @@ function selectorCase(r: Rng, out: ParserFinding[]): void {
       parseSelector(s);
     } catch (e) {
       // documented: a plain Error "failed to parse selector '<text>': ..."
-      if (!(e instanceof Error && e.message.startsWith("failed to parse selector"))) throw e;
+      if (
+        !(e instanceof Error &&
+          e.message.startsWith("failed to parse selector"))
+      ) throw e;
     }
   });
 }
@@ -415,7 +514,11 @@ export function runParserCase(seed: number, index: number): ParserFinding[] {
       try {
         fn(r, out);
       } catch (e) {
-        out.push({ target: fn.name, input: "(generator)", problem: describe(e) });
+        out.push({
+          target: fn.name,
+          input: "(generator)",
+          problem: describe(e),
+        });
       }
       break;
     }
