@@ -14,7 +14,7 @@ endif
 # `make install` puts a `stave` command in $(PREFIX)/bin (lib in $(PREFIX)/lib/stave).
 PREFIX ?= $(HOME)/.local
 
-.PHONY: test check demo binary bench install deno clean
+.PHONY: test check demo binary bench fuzz install deno clean
 
 test: deno
 	$(DENO) task --quiet check
@@ -29,6 +29,11 @@ demo: deno
 bench: deno
 	$(DENO) task --quiet bench
 	$(DENO) task --quiet bench:sign
+
+# A bounded fuzz campaign (deno task fuzz); e.g. FUZZ_FLAGS="--seed 7" or
+# "--requests 100000" for a long one.
+fuzz: deno
+	$(DENO) task --quiet fuzz $(FUZZ_FLAGS)
 
 binary: deno
 	$(DENO) task --quiet build

@@ -27,32 +27,38 @@ async function exists(path: string): Promise<boolean> {
 
 Deno.test({
   name:
-    "daemon in manual mode with stdin at EOF: denies within 100 ms, SIGTERM, live and stale sockets",
+    "daemon in manual mode with stdin at EOF: denies at once, SIGTERM, live and stale sockets",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn(t) {
     const s = await setupSigner({ vault: false });
-    let d = await startDaemon(s, { stdin: "null" });
+    // A daemon that waited for input instead of denying at EOF would deny
+    // only when this timeout fires, and log that it did.
+    let d = await startDaemon(s, {
+      stdin: "null",
+      extraFlags: ["--approval-timeout", "20s"],
+    });
     try {
       await t.step(
-        "account_signData text → 'request denied' within 100 ms, daemon keeps serving",
+        "account_signData text → 'request denied' at EOF (not by the approval timeout), daemon keeps serving",
         async () => {
           const c = await IpcClient.connect(d.ipcPath);
           strictEqual(await c.call("account_version"), "6.1.0");
           for (let i = 0; i < 3; i++) {
-            const t0 = performance.now();
             const r = await c.request("account_signData", [
               "text/plain",
               RAW_KEY_ADDRESS,
               hexOfText(`please sign ${i}`),
             ]);
-            const ms = performance.now() - t0;
             deepStrictEqual(r.error, {
               code: -32000,
               message: "request denied",
             });
-            ok(ms < 100, `denial took ${ms.toFixed(1)} ms`);
           }
+          ok(
+            !d.stderrText().includes("Approval timed out"),
+            `denied by the approval timeout, not at EOF:\n${d.stderrText()}`,
+          );
           const l = await c.request("account_list");
           deepStrictEqual(l.error, { code: -32000, message: "request denied" });
           strictEqual(await c.call("account_version"), "6.1.0");
@@ -188,7 +194,7 @@ Deno.test({
       await sleep(300);
       const t0 = performance.now();
       Deno.kill(await d.daemonPid(), "SIGTERM");
-      const st = await Promise.race([d.status, sleep(15_000).then(() => null)]);
+      const st = await Promise.race([d.status, sleep(30_000).then(() => null)]);
       const secs = (performance.now() - t0) / 1000;
       ok(
         st,

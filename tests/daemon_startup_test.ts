@@ -132,7 +132,7 @@ Deno.test({
         hexOfText("approved by a person"),
       ]);
       // Wait for the prompt, then answer it and the password prompt.
-      const deadline = Date.now() + 10_000;
+      const deadline = Date.now() + 30_000;
       while (!d.stdoutText().includes("Approve?") && Date.now() < deadline) {
         await sleep(20);
       }

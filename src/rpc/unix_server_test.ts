@@ -384,10 +384,22 @@ Deno.test("startIpcServer() pauses reading at the in-flight cap without dropping
 Deno.test("IpcServer.close() lets requests in flight finish, then closes", async () => {
   const dir = await Deno.makeTempDir({ prefix: "stave-ipc-" });
   const path = `${dir}/clef.ipc`;
-  const server = await startIpcServer(path, testRpc());
+  const rpc = testRpc();
+  // Close once the call is in flight (an event, not a guess of how long
+  // the server takes to read it on a loaded machine).
+  let started!: () => void;
+  const inFlight = new Promise<void>((r) => started = r);
+  rpc.register("test_started", {
+    handler: async () => {
+      started();
+      await new Promise((r) => setTimeout(r, 50));
+      return 50;
+    },
+  });
+  const server = await startIpcServer(path, rpc);
   const c = await Client.open(path);
-  await c.send(call(1, "test_sleep", [50]) + "\n");
-  await new Promise((r) => setTimeout(r, 10));
+  await c.send(call(1, "test_started", []) + "\n");
+  await inFlight;
   strictEqual(server.connections, 1);
   await server.close({ graceMs: 2000 });
   deepStrictEqual(await c.lines(1), ['{"jsonrpc":"2.0","id":1,"result":50}']);

@@ -9,6 +9,9 @@ import {
 } from "./protocol.ts";
 import { listRequest, withEngine } from "./_testing.ts";
 
+/** Catches a call that never ends; not a speed check (the machine may be loaded). */
+const HANG_MS = 30_000;
+
 /**
  * Runs `body` as the body of `ApproveListing` and returns the console
  * lines it printed; the hook returns "Reject" when `body` returns nothing.
@@ -310,7 +313,9 @@ Deno.test("sandbox: an infinite loop is denied within the timeout, the next call
       accounts: null,
     });
     const elapsed = performance.now() - t0;
-    ok(elapsed >= 290 && elapsed < 2500, `denied after ${elapsed} ms`);
+    // Not before the timeout; after it only a hang bound (a loaded machine
+    // may take seconds): the log line below shows the timeout denied it.
+    ok(elapsed >= 290 && elapsed < HANG_MS, `denied after ${elapsed} ms`);
     deepStrictEqual(h.ui.methods(), []); // denied, not forwarded
     ok(
       h.log.includes(
@@ -380,7 +385,7 @@ Deno.test("sandbox: timing loops, promise-job loops and thrown traps are contain
       const t0 = performance.now();
       const res = await h.engine.approveListing(listRequest());
       const elapsed = performance.now() - t0;
-      ok(elapsed < 2500, `${rule}: ${elapsed} ms`);
+      ok(elapsed < HANG_MS, `${rule}: ${elapsed} ms`);
       if (expect === "denied") {
         deepStrictEqual(res, { accounts: null }, rule);
         deepStrictEqual(h.ui.methods(), [], rule);
@@ -525,7 +530,7 @@ Deno.test("sandbox: an allocation bomb is stopped and the daemon keeps serving",
     strictEqual((await h.engine.approveListing(one)).accounts?.length, 1);
     // the stopped worker's heap goes with it (its thread exits shortly)
     let grown = Infinity;
-    for (let i = 0; i < 40 && grown >= 300 * 1024 * 1024; i++) {
+    for (let i = 0; i < 400 && grown >= 300 * 1024 * 1024; i++) {
       await new Promise((r) => setTimeout(r, 50));
       grown = process.memoryUsage.rss() - before;
     }
