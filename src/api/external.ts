@@ -360,14 +360,17 @@ export class SignerApi {
         `requested chainid ${args.chainId} does not match the configuration of the signer`,
       );
     }
+    const sent = sendTxArgsToJson(args);
     const resp = await this.#o.ui.approveTx({
-      transaction: sendTxArgsToJson(args),
+      transaction: sent,
       call_info: messages.length > 0 ? messages : null,
       meta,
     });
     if (!resp.approved) throw new RequestDeniedError();
     // The UI may have edited the transaction; it is not validated again.
-    const approved = decodeSendTxArgs(
+    // Unchanged (rules, CLI UI) it is used as is, as Clef passes its struct
+    // on: the JSON form of an absent `from` ("0x") does not decode again.
+    const approved = resp.transaction === sent ? args : decodeSendTxArgs(
       (resp.transaction ?? Object.create(null)) as JsonValue,
     );
     await this.findAccount(approved.from.bytes);

@@ -255,6 +255,28 @@ Deno.test("SignerApi.signTransaction() signs with the configured chain id and no
   }
 });
 
+Deno.test("SignerApi.signTransaction() without from is an unknown account after approval, as in Clef", async () => {
+  // Clef hands the approved SendTxArgs struct on; its JSON form ("from":"0x")
+  // cannot be decoded again, so it must not be round-tripped.
+  const t = await setup({ stored: PW });
+  try {
+    const args = decodeSendTxArgs(parseJson(JSON.stringify({
+      to: ADDR,
+      gas: "0x5208",
+      gasPrice: "0x1",
+      value: "0x1",
+      nonce: "0x0",
+    })));
+    await rejects(
+      t.api.signTransaction(args, undefined, META),
+      UnknownAccountError,
+    );
+    deepStrictEqual(t.ui.calls, ["approveTx"]);
+  } finally {
+    await t.done();
+  }
+});
+
 function cliqueHeader(number: bigint, extraByte: number): string {
   return to0xHex(encodeHeader({
     parentHash: new Uint8Array(32),
