@@ -8,6 +8,7 @@ import { FsKeyStore } from "../cli/fs_key_dir.ts";
 import { MemoryStore } from "../vault/store.ts";
 import { FourByteDb } from "../signing/fourbyte.ts";
 import { decodeSendTxArgs } from "../signing/send_tx_args.ts";
+import { decodeGnosisSafeTx } from "../signing/gnosis.ts";
 import { encodeHeader } from "../signing/clique.ts";
 import { ecRecover } from "../signing/ecrecover.ts";
 import { recoverPublicKey } from "../signing/signature.ts";
@@ -272,6 +273,24 @@ Deno.test("SignerApi.signTransaction() without from is an unknown account after 
       UnknownAccountError,
     );
     deepStrictEqual(t.ui.calls, ["approveTx"]);
+  } finally {
+    await t.done();
+  }
+});
+
+Deno.test("SignerApi.signGnosisSafeTx() validates an absent to as the zero address, as in Clef", async () => {
+  // Clef's GnosisSafeTx.To is a value, never nil: ArgsForValidation always
+  // has a recipient, so no "will create a contract" warning.
+  const t = await setup({ stored: PW });
+  try {
+    await rejects(
+      t.api.signGnosisSafeTx(addr(), decodeGnosisSafeTx(parseJson("{}")), undefined, META),
+      {
+        message:
+          "validation failed: Invalid checksum on recipient address,Transaction recipient is the zero address",
+      },
+    );
+    deepStrictEqual(t.ui.calls, []);
   } finally {
     await t.done();
   }
