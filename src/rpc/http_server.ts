@@ -147,6 +147,20 @@ function httpError(
   });
 }
 
+/**
+ * geth's HTTP codec writes answers with `json.Encoder` (a trailing "\n"),
+ * but its "error responses" (parse errors, empty and too large batches,
+ * timeouts) with `json.Marshal` (no newline).
+ */
+function answerBody(text: string): string {
+  const errorWrite = text.includes(
+    '"error":{"code":-32002,"message":"request timed out"}}',
+  ) ||
+    /^\[?\{"jsonrpc":"2\.0","id":[^\n]*,"error":\{"code":-32600,"message":"(empty batch|batch too large)"\}\}\]?$/
+      .test(text);
+  return errorWrite ? text : text + "\n";
+}
+
 function jsonResponse(body: string | null): Response {
   return new Response(body, {
     status: 200,
@@ -291,7 +305,7 @@ export function httpHandler(
       batchResponseMaxSize: opts.batchResponseMaxSize,
       validated: true,
     });
-    return jsonResponse(resp ?? null);
+    return jsonResponse(resp === undefined ? null : answerBody(resp));
   };
 }
 

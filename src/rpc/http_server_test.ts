@@ -112,9 +112,12 @@ function post(
 }
 
 const CALL = '{"jsonrpc":"2.0","id":1,"method":"rpc_modules"}';
-const MODULES = '{"jsonrpc":"2.0","id":1,"result":{"rpc":"1.0","test":"1.0"}}';
+// Answers end in "\n" (Go's json.Encoder); parse errors, empty and too
+// large batches and timeouts do not (geth writes them with json.Marshal).
+const MODULES =
+  '{"jsonrpc":"2.0","id":1,"result":{"rpc":"1.0","test":"1.0"}}\n';
 
-Deno.test("startHttpServer() serves a call: 200, application/json, no newline", async () => {
+Deno.test("startHttpServer() serves a call: 200, application/json, a newline as Go's json.Encoder", async () => {
   await withServer(async (s, port) => {
     strictEqual(s.addr, `127.0.0.1:${port}`);
     strictEqual(s.url, `http://127.0.0.1:${port}/`);
@@ -273,7 +276,7 @@ Deno.test("startHttpServer() handles bodies like geth's decoder", async () => {
       [CALL + CALL, MODULES],
       [
         "1",
-        '{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"invalid request"}}',
+        '{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"invalid request"}}\n',
       ],
       [
         "[]",
@@ -285,7 +288,7 @@ Deno.test("startHttpServer() handles bodies like geth's decoder", async () => {
       ],
       [
         '{"jsonrpc":"2.0","id":1,"method":"account_subscribe","params":["x"]}',
-        '{"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"notifications not supported"}}',
+        '{"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"notifications not supported"}}\n',
       ],
     ];
     for (const [body, want] of cases) {
@@ -398,7 +401,7 @@ Deno.test("startHttpServer() answers 1,000 concurrent requests", async () => {
       }),
     );
     bodies.forEach((b, i) =>
-      strictEqual(b, `{"jsonrpc":"2.0","id":${i},"result":${i}}`)
+      strictEqual(b, `{"jsonrpc":"2.0","id":${i},"result":${i}}\n`)
     );
   });
 });
