@@ -119,14 +119,16 @@ function isIp(s: string): boolean {
  * import { isAllowedHost } from "./http_server.ts";
  * import { strictEqual } from "node:assert/strict";
  * const v = new Set(["localhost"]);
- * strictEqual(isAllowedHost("LOCALHOST:8550", v), true);
+ * strictEqual(isAllowedHost("localhost:8550", v), true);
+ * strictEqual(isAllowedHost("LOCALHOST:8550", v), false);
  * strictEqual(isAllowedHost("10.0.0.1:8550", v), true);
  * strictEqual(isAllowedHost("evil.example", v), false);
  * ```
  */
 export function isAllowedHost(host: string, vhosts: Set<string>): boolean {
   if (host === "") return true;
-  const name = (splitHost(host) ?? host).toLowerCase();
+  // As geth: the vhost list is lowercased, the request's host is not.
+  const name = splitHost(host) ?? host;
   if (isIp(name)) return true;
   return vhosts.has("*") || vhosts.has(name);
 }

@@ -139,12 +139,15 @@ Deno.test("startHttpServer() checks the Host header against --http.vhosts", asyn
     strictEqual(evil.body, "invalid host specified\n");
     strictEqual(evil.headers.get("content-type"), "text/plain; charset=utf-8");
     for (
-      const host of ["localhost:8550", "LOCALHOST", "10.1.2.3:80", "[::1]:8550"]
+      const host of ["localhost:8550", "10.1.2.3:80", "[::1]:8550"]
     ) {
       const ok200 = await raw(port, post(host, CALL));
       strictEqual(ok200.status, 200, host);
       strictEqual(ok200.body, MODULES, host);
     }
+    // Real Clef compares the request's host as sent (only --http.vhosts is
+    // lowercased): LOCALHOST is refused.
+    strictEqual((await raw(port, post("LOCALHOST:1", CALL))).status, 403);
   });
   await withServer(async (_s, port) => {
     strictEqual((await raw(port, post("evil.example", CALL))).status, 200);
@@ -159,7 +162,8 @@ Deno.test("isAllowedHost() follows geth's virtualHostHandler", () => {
   const v = new Set(["localhost"]);
   ok(isAllowedHost("", v));
   ok(isAllowedHost("localhost", v));
-  ok(isAllowedHost("LocalHost:1", v));
+  ok(!isAllowedHost("LocalHost:1", v)); // the request host is not lowercased
+  ok(isAllowedHost("localhost:1", new Set(["localhost"])));
   ok(isAllowedHost("127.0.0.1", v));
   ok(isAllowedHost("::1", v)); // bare IPv6 fails SplitHostPort, parses as IP
   ok(isAllowedHost("[::1]:80", v));
