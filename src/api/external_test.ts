@@ -284,7 +284,12 @@ Deno.test("SignerApi.signGnosisSafeTx() validates an absent to as the zero addre
   const t = await setup({ stored: PW });
   try {
     await rejects(
-      t.api.signGnosisSafeTx(addr(), decodeGnosisSafeTx(parseJson("{}")), undefined, META),
+      t.api.signGnosisSafeTx(
+        addr(),
+        decodeGnosisSafeTx(parseJson("{}")),
+        undefined,
+        META,
+      ),
       {
         message:
           "validation failed: Invalid checksum on recipient address,Transaction recipient is the zero address",
