@@ -17,12 +17,7 @@ import {
   RAW_KEY_HEX,
   ROOT,
 } from "../_util.ts";
-import {
-  freePort,
-  sleep,
-  socketAnswers,
-  splitJsonValues,
-} from "../_daemon.ts";
+import { freePort, sleep, socketAnswers, splitJsonValues } from "../_daemon.ts";
 
 export { RAW_KEY_ADDRESS, RAW_KEY_HEX, ROOT };
 
