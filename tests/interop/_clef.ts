@@ -544,18 +544,20 @@ const SENTINEL =
  *
  * @param path Socket path.
  * @param bytes The case's request bytes.
- * @param opts `graceMs` (default 400), `timeoutMs` (default 30000).
+ * @param opts `graceMs` (default 400), `timeoutMs` (default 30000),
+ *   `alone`: send no sentinel, collect for `graceMs`.
  * @returns The case's answers and whether the connection closed.
  */
 export async function ipcExchange(
   path: string,
   bytes: Uint8Array,
-  opts: { graceMs?: number; timeoutMs?: number } = {},
+  opts: { graceMs?: number; timeoutMs?: number; alone?: boolean } = {},
 ): Promise<IpcOutcome> {
   const conn = await Deno.connect({ transport: "unix", path });
-  const all = new Uint8Array(bytes.length + SENTINEL.length);
+  const sentinel = opts.alone ? "" : SENTINEL;
+  const all = new Uint8Array(bytes.length + sentinel.length);
   all.set(bytes);
-  all.set(new TextEncoder().encode(SENTINEL), bytes.length);
+  all.set(new TextEncoder().encode(sentinel), bytes.length);
   const writing = (async () => {
     let off = 0;
     try {
@@ -566,7 +568,8 @@ export async function ipcExchange(
   })();
   const values: string[] = [];
   let closed = false;
-  let sentinelAt: number | undefined;
+  // Alone (no sentinel): wait graceMs from the start for what comes.
+  let sentinelAt: number | undefined = opts.alone ? Date.now() : undefined;
   let buf = "";
   const dec = new TextDecoder();
   const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
@@ -594,7 +597,7 @@ export async function ipcExchange(
       if (n === "tick") continue;
       pendingRead = undefined;
       if (n === null) {
-        closed = sentinelAt === undefined;
+        closed = opts.alone === true || sentinelAt === undefined;
         break;
       }
       buf += dec.decode(chunk.subarray(0, n), { stream: true });

@@ -38,6 +38,8 @@ export interface Case {
    * sentinel's answer. Every other case waits for its answer.
    */
   silent?: boolean;
+  /** Sent with no sentinel after it: what comes within 1.5 s. */
+  alone?: boolean;
 }
 
 const SILENT = new Set([
@@ -88,9 +90,14 @@ const listDir = (rel: string) =>
  */
 export function buildCorpus(): Case[] {
   const out: Case[] = [];
-  const add = (name: string, body: string | Uint8Array, http = false) => {
+  const add = (
+    name: string,
+    body: string | Uint8Array,
+    http = false,
+    alone = false,
+  ) => {
     if (out.some((c) => c.name === name)) throw new Error(`duplicate ${name}`);
-    out.push({ name, body, http, silent: SILENT.has(name) });
+    out.push({ name, body, http, silent: SILENT.has(name), alone });
   };
   const rnd = seededRandom(0x5eed);
   const randHex = (n: number) =>
@@ -269,6 +276,20 @@ export function buildCorpus(): Case[] {
   ) {
     add(`nonobject-${i}-${v}`, v, i < 2);
   }
+
+  // alone on the connection: Go's json.Decoder completes a top-level
+  // object or array at its last byte, a scalar only when one more byte comes
+  for (
+    const [n, v] of [
+      ["object", req("account_version")],
+      ["batch", `[${req("account_version")}]`],
+      ["string", '"x"'],
+      ["number", "1"],
+      ["true", "true"],
+      ["null", "null"],
+      ["string-nl", '"x"\n'],
+    ]
+  ) add(`alone-${n}`, v, false, true);
 
   // ---------------------------------------------------------------- malformed
   const broken = [

@@ -233,10 +233,12 @@ Deno.test({
         for (const c of corpus) {
           const [cl, st] = await Promise.all([
             ipcExchange(pair.clef.ipcPath, bytes(c.body), {
-              graceMs: c.silent ? 400 : 30_000,
+              graceMs: c.alone ? 1500 : c.silent ? 400 : 30_000,
+              alone: c.alone,
             }),
             ipcExchange(pair.stave.ipcPath, bytes(c.body), {
-              graceMs: c.silent ? 400 : 30_000,
+              graceMs: c.alone ? 1500 : c.silent ? 400 : 30_000,
+              alone: c.alone,
             }),
           ]);
           const [a, b] = [show(cl), show(st)];
