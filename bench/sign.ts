@@ -8,8 +8,14 @@
  * (N=262144, r=8, p=1: what Clef pays per signature) and its ratio to the
  * p50 signature latency.
  *
- * Run: `deno run -A bench/sign.ts [--requests=N] [--standard-kdf] [--strict]`
- * (see bench/README.md). `--strict` exits 1 when a target is missed.
+ * In the same run, when the pinned Clef is built (`make interop`), one
+ * stream of Clique headers goes through real Clef and through stave side by
+ * side (IPC, rules/clique_only.js, stored password, the same standard-scrypt
+ * key file): p50, p99 and signatures/s of each and their ratio.
+ *
+ * Run: `deno run -A bench/sign.ts [--requests=N] [--clef-requests=N]
+ * [--standard-kdf] [--strict]` (see bench/README.md). `--strict` exits 1
+ * when a target is missed.
  *
  * @module
  */
@@ -32,12 +38,26 @@ import {
   sleep,
   startDaemon,
 } from "../tests/_daemon.ts";
+import { join } from "node:path";
+import {
+  copyTree,
+  haveClef,
+  importKey,
+  makeConfig,
+  type Program,
+  RAW_KEY_ADDRESS,
+  RAW_KEY_HEX,
+  requireClef,
+  type SignerProcess,
+  startSigner,
+} from "../tests/interop/_clef.ts";
 
 const arg = (name: string) =>
   Deno.args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
 const REQUESTS = Number(arg("requests") ?? 2000);
 const STANDARD_KDF = Deno.args.includes("--standard-kdf");
 const STRICT = Deno.args.includes("--strict");
+const CLEF_REQUESTS = Number(arg("clef-requests") ?? 40);
 
 const TARGET = {
   p50Ms: 1,
@@ -155,6 +175,132 @@ function mark(ok: boolean): string {
   return ok ? "ok" : "MISSED";
 }
 
+interface StreamResult {
+  p50: number;
+  p99: number;
+  perSec: number;
+  requests: number;
+}
+
+/** One sequential stream of Clique headers on one IPC connection. */
+async function cliqueStream(
+  ipcPath: string,
+  address: string,
+  firstHeight: number,
+  count: number,
+): Promise<StreamResult> {
+  const c = await IpcClient.connect(ipcPath);
+  const lat: number[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < count; i++) {
+    const h = cliqueHeader(firstHeight + i);
+    const ts = performance.now();
+    const seal = await c.call<string>("account_signData", [
+      "application/x-clique-header",
+      address,
+      cliqueRlp(h),
+    ]);
+    lat.push(performance.now() - ts);
+    if (recoverCliqueSigner(h, seal) !== address) {
+      throw new Error(`seal at ${firstHeight + i} does not recover`);
+    }
+  }
+  const wall = performance.now() - t0;
+  c.close();
+  lat.sort((a, b) => a - b);
+  return {
+    p50: quantile(lat, 0.5),
+    p99: quantile(lat, 0.99),
+    perSec: lat.length / (wall / 1000),
+    requests: lat.length,
+  };
+}
+
+/**
+ * Clef and stave side by side: each with its own config folder (its own
+ * `init`, `setpw`, `attest rules/clique_only.js`) and a copy of one
+ * standard-scrypt key file made by Clef's `importraw`; one warm-up
+ * signature each, then the same stream of headers through each in turn.
+ */
+async function clefSideBySide(count: number): Promise<void> {
+  const root = await Deno.makeTempDir({ prefix: "stave-bench-clef-" });
+  const home = join(root, "home");
+  await Deno.mkdir(home);
+  const rules = GUIDE_RULES.cliqueOnly;
+  const procs: SignerProcess[] = [];
+  try {
+    const ks = join(root, "keystore");
+    await importKey("clef", ks, RAW_KEY_HEX, home, false);
+    const res: Partial<Record<Program, StreamResult>> = {};
+    for (const p of ["clef", "stave"] as const) {
+      const dir = join(root, p);
+      await Deno.mkdir(dir);
+      const pks = join(dir, "keystore");
+      await copyTree(ks, pks);
+      await makeConfig(
+        p,
+        join(dir, "config"),
+        [RAW_KEY_ADDRESS],
+        await Deno.readTextFile(rules),
+        home,
+      );
+      const d = await startSigner(p, {
+        configdir: join(dir, "config"),
+        keystore: pks,
+        rules,
+        stateDir: dir,
+        home,
+      });
+      procs.push(d);
+      await cliqueStream(d.ipcPath, RAW_KEY_ADDRESS, 5_000_000, 1);
+      res[p] = await cliqueStream(d.ipcPath, RAW_KEY_ADDRESS, 1, count);
+      await d.stop();
+    }
+    const f = (n: number, d = 2) => n.toFixed(d);
+    const c = res.clef!;
+    const st = res.stave!;
+    console.log("");
+    console.log(
+      `Clef side by side: ${count} Clique account_signData over IPC, 1 client, rules/clique_only.js, ` +
+        `stored password, one standard-scrypt key file (made by Clef importraw)`,
+    );
+    const rows = [
+      ["signer", "requests", "p50 ms", "p99 ms", "signatures/s"],
+      [
+        `clef ${requireClefVersion()}`,
+        String(c.requests),
+        f(c.p50, 3),
+        f(c.p99, 3),
+        f(c.perSec, 1),
+      ],
+      [
+        "stave",
+        String(st.requests),
+        f(st.p50, 3),
+        f(st.p99, 3),
+        f(st.perSec, 1),
+      ],
+    ];
+    const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+    for (const r of rows) {
+      console.log(r.map((x, i) => x.padStart(w[i])).join("  "));
+    }
+    console.log(
+      `ratio stave / Clef: signatures/s ${f(st.perSec / c.perSec, 0)}×, ` +
+        `p50 Clef / stave ${f(c.p50 / st.p50, 0)}×, p99 Clef / stave ${
+          f(c.p99 / st.p99, 0)
+        }×`,
+    );
+  } finally {
+    for (const d of procs) await d.stop().catch(() => {});
+    await Deno.remove(root, { recursive: true }).catch(() => {});
+  }
+}
+
+function requireClefVersion(): string {
+  return requireClef().split("/").at(-2)!.replace(/^clef-/, "");
+}
+
 const setup = await setupSigner({
   rulesPath: GUIDE_RULES.cliqueOnly,
   lightkdf: !STANDARD_KDF,
@@ -268,5 +414,18 @@ try {
     }
   }
   await setup.cleanup();
+}
+if (CLEF_REQUESTS > 0) {
+  if (haveClef()) await clefSideBySide(CLEF_REQUESTS);
+  else {
+    let why = "";
+    try {
+      requireClef();
+    } catch (e) {
+      why = (e as Error).message;
+    }
+    console.log("");
+    console.log(`Clef side by side: skipped (${why})`);
+  }
 }
 if (STRICT && missed > 0) Deno.exit(1);

@@ -733,7 +733,8 @@ const S_VALUE = 0, // expecting a value (top level: may skip whitespace)
   S_ESIGN = 16,
   S_EXP = 17,
   S_LIT = 18,
-  S_END = 19; // after a value inside a container
+  S_END = 19, // after a value inside a container
+  S_SCALAR_END = 20; // after a top-level string or literal: done on the next byte
 const K_ARRAY = 0, K_OBJ_KEY = 1, K_OBJ_VALUE = 2;
 
 /**
@@ -742,8 +743,9 @@ const K_ARRAY = 0, K_OBJ_KEY = 1, K_OBJ_VALUE = 2;
  * Each value is validated with Go's scanner rules while it arrives, so a
  * syntax error is reported as soon as its byte is seen, with Go's text.
  *
- * A top-level number is complete only when the byte after it arrives (or at
- * {@linkcode JsonStreamDecoder.prototype.end}).
+ * A top-level number, string or literal is complete only when the byte
+ * after it arrives (or at {@linkcode JsonStreamDecoder.prototype.end}), as
+ * in Go; objects and arrays are complete at their last byte.
  *
  * @example Usage
  * ```ts
@@ -929,7 +931,7 @@ export class JsonStreamDecoder {
           if (i >= n) continue;
           if (chunk[i] === 0x22) {
             i++;
-            this.#valueDone(i, emit);
+            this.#scalarDone(i, emit);
           } else if (chunk[i] === 0x5c) {
             this.#state = S_STR_ESC;
             i++;
@@ -1030,9 +1032,12 @@ export class JsonStreamDecoder {
             );
           }
           i++;
-          if (++this.#litPos === this.#lit.length) this.#valueDone(i, emit);
+          if (++this.#litPos === this.#lit.length) this.#scalarDone(i, emit);
           continue;
         }
+        case S_SCALAR_END:
+          this.#valueDone(i, emit); // the byte is not consumed
+          continue;
         case S_END: {
           if (isWs(c)) {
             i++;
@@ -1097,7 +1102,8 @@ export class JsonStreamDecoder {
     const s = this.#state;
     if (
       this.#kinds.length === 0 &&
-      (s === S_INT || s === S_ZERO || s === S_FRAC || s === S_EXP)
+      (s === S_INT || s === S_ZERO || s === S_FRAC || s === S_EXP ||
+        s === S_SCALAR_END)
     ) {
       const values = this.push(new Uint8Array([0x20]));
       return { values, truncated: false };
@@ -1110,6 +1116,16 @@ export class JsonStreamDecoder {
   #pop() {
     this.#kinds.pop();
     this.#state = S_END;
+  }
+
+  /**
+   * A string or literal ended. Inside a container it is done; at the top
+   * level Go's decoder reports it only when the next byte arrives (only
+   * objects and arrays are done at their last byte).
+   */
+  #scalarDone(end: number, emit: (end: number) => void) {
+    if (this.#kinds.length === 0) this.#state = S_SCALAR_END;
+    else this.#valueDone(end, emit);
   }
 
   #valueDone(end: number, emit: (end: number) => void) {

@@ -246,6 +246,22 @@ Deno.test("JsonStreamDecoder() splits values in one chunk and across chunks", ()
   deepStrictEqual(got, ['{"m":"é😀","n":[1.5e3,{"x":"\\u0041"}]}', "[{}]"]);
 });
 
+Deno.test("JsonStreamDecoder() completes a top-level string or literal on the next byte, as Go's decoder", () => {
+  // Go's json.Decoder ends an object or array at its last byte but any
+  // other top-level value only when one more byte (or the end) comes: real
+  // Clef does not answer a lone "x" until something follows.
+  const d = new JsonStreamDecoder();
+  deepStrictEqual(d.push(enc.encode('"x"')), []);
+  deepStrictEqual(d.push(enc.encode(" ")), ['"x"']);
+  deepStrictEqual(d.push(enc.encode("true")), []);
+  deepStrictEqual(d.push(enc.encode('{"a":"b"}')), ["true", '{"a":"b"}']);
+  deepStrictEqual(d.push(enc.encode("null")), []);
+  deepStrictEqual(d.end(), { values: ["null"], truncated: false });
+  const e = new JsonStreamDecoder();
+  deepStrictEqual(e.push(enc.encode('"a\\"b"')), []);
+  deepStrictEqual(e.end(), { values: ['"a\\"b"'], truncated: false });
+});
+
 Deno.test("JsonStreamDecoder() reports Go's syntax errors with earlier values", () => {
   const d = new JsonStreamDecoder();
   throws(() => d.push(enc.encode("{} 'a")), (e: unknown) => {

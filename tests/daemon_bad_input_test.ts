@@ -106,7 +106,7 @@ Deno.test({
           d.httpUrl!,
           '{"jsonrpc":"2.0","id":1,"method":"account_version"}',
         );
-        strictEqual(v.text, '{"jsonrpc":"2.0","id":1,"result":"6.1.0"}');
+        strictEqual(v.text, '{"jsonrpc":"2.0","id":1,"result":"6.1.0"}\n');
         await stillServes();
       });
 

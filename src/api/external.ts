@@ -11,7 +11,7 @@
  * @module
  */
 import { keccak_256 } from "@noble/hashes/sha3.js";
-import { type MixedcaseAddress, toChecksumAddress } from "../address.ts";
+import { MixedcaseAddress, toChecksumAddress } from "../address.ts";
 import { to0xHex, toBase64 } from "../_bytes.ts";
 import { RequestDeniedError, StaveError } from "../errors.ts";
 import { checkKeyAddress } from "../keystore/v3.ts";
@@ -322,7 +322,9 @@ export class SignerApi {
       nonce: v.nonce,
     };
     if (v.from) args.from = v.from;
-    if (v.to) args.to = v.to;
+    // Clef's GnosisSafeTx.To is a value: absent, it is the zero address with
+    // an empty original (checksum and zero-address warnings), never nil.
+    args.to = v.to ?? new MixedcaseAddress(new Uint8Array(20), "");
     if (v.data) args.data = v.data;
     if (v.chainId !== null) args.chainId = v.chainId;
     const { messages } = validateTransaction(args, selector, this.#o.fourByte);

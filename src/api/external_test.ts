@@ -8,6 +8,7 @@ import { FsKeyStore } from "../cli/fs_key_dir.ts";
 import { MemoryStore } from "../vault/store.ts";
 import { FourByteDb } from "../signing/fourbyte.ts";
 import { decodeSendTxArgs } from "../signing/send_tx_args.ts";
+import { decodeGnosisSafeTx } from "../signing/gnosis.ts";
 import { encodeHeader } from "../signing/clique.ts";
 import { ecRecover } from "../signing/ecrecover.ts";
 import { recoverPublicKey } from "../signing/signature.ts";
@@ -250,6 +251,51 @@ Deno.test("SignerApi.signTransaction() signs with the configured chain id and no
           "requested chainid 5 does not match the configuration of the signer",
       },
     );
+  } finally {
+    await t.done();
+  }
+});
+
+Deno.test("SignerApi.signTransaction() without from is an unknown account after approval, as in Clef", async () => {
+  // Clef hands the approved SendTxArgs struct on; its JSON form ("from":"0x")
+  // cannot be decoded again, so it must not be round-tripped.
+  const t = await setup({ stored: PW });
+  try {
+    const args = decodeSendTxArgs(parseJson(JSON.stringify({
+      to: ADDR,
+      gas: "0x5208",
+      gasPrice: "0x1",
+      value: "0x1",
+      nonce: "0x0",
+    })));
+    await rejects(
+      t.api.signTransaction(args, undefined, META),
+      UnknownAccountError,
+    );
+    deepStrictEqual(t.ui.calls, ["approveTx"]);
+  } finally {
+    await t.done();
+  }
+});
+
+Deno.test("SignerApi.signGnosisSafeTx() validates an absent to as the zero address, as in Clef", async () => {
+  // Clef's GnosisSafeTx.To is a value, never nil: ArgsForValidation always
+  // has a recipient, so no "will create a contract" warning.
+  const t = await setup({ stored: PW });
+  try {
+    await rejects(
+      t.api.signGnosisSafeTx(
+        addr(),
+        decodeGnosisSafeTx(parseJson("{}")),
+        undefined,
+        META,
+      ),
+      {
+        message:
+          "validation failed: Invalid checksum on recipient address,Transaction recipient is the zero address",
+      },
+    );
+    deepStrictEqual(t.ui.calls, []);
   } finally {
     await t.done();
   }

@@ -76,10 +76,6 @@ export async function runImportRaw(ctx: CommandContext): Promise<void> {
     throw new Error("<keyfile> must be given as first argument");
   }
   await bootWarning(ctx);
-  ctx.log.info("Starting stave", {
-    keystore: ctx.options.keystore,
-    "light-kdf": ctx.options.lightKdf,
-  });
   const ks = openKeyStore(ctx);
   const ui = commandLineUi(ctx);
   const key = await loadKeyFile(ctx.args[0]);

@@ -24,10 +24,6 @@ export const NEW_ACCOUNT_ATTEMPTS = 3;
  */
 export async function runNewAccount(ctx: CommandContext): Promise<void> {
   await bootWarning(ctx);
-  ctx.log.info("Starting stave", {
-    keystore: ctx.options.keystore,
-    "light-kdf": ctx.options.lightKdf,
-  });
   const ks = openKeyStore(ctx);
   if (ks.disabled) {
     throw new StaveError("password based accounts not supported");

@@ -170,14 +170,16 @@ function isIp(s: string): boolean {
  * import { isAllowedHost } from "./http_server.ts";
  * import { strictEqual } from "node:assert/strict";
  * const v = new Set(["localhost"]);
- * strictEqual(isAllowedHost("LOCALHOST:8550", v), true);
+ * strictEqual(isAllowedHost("localhost:8550", v), true);
+ * strictEqual(isAllowedHost("LOCALHOST:8550", v), false);
  * strictEqual(isAllowedHost("10.0.0.1:8550", v), true);
  * strictEqual(isAllowedHost("evil.example", v), false);
  * ```
  */
 export function isAllowedHost(host: string, vhosts: Set<string>): boolean {
   if (host === "") return true;
-  const name = (splitHost(host) ?? host).toLowerCase();
+  // As geth: the vhost list is lowercased, the request's host is not.
+  const name = splitHost(host) ?? host;
   if (isIp(name)) return true;
   return vhosts.has("*") || vhosts.has(name);
 }
@@ -192,6 +194,20 @@ function httpError(message: string, status: number): Http1Response {
     ],
     body: message + "\n",
   };
+}
+
+/**
+ * geth's HTTP codec writes answers with `json.Encoder` (a trailing "\n"),
+ * but its "error responses" (parse errors, empty and too large batches,
+ * timeouts) with `json.Marshal` (no newline).
+ */
+function answerBody(text: string): string {
+  const errorWrite = text.includes(
+    '"error":{"code":-32002,"message":"request timed out"}}',
+  ) ||
+    /^\[?\{"jsonrpc":"2\.0","id":[^\n]*,"error":\{"code":-32600,"message":"(empty batch|batch too large)"\}\}\]?$/
+      .test(text);
+  return errorWrite ? text : text + "\n";
 }
 
 function jsonResponse(body: string | null): Http1Response {
@@ -338,7 +354,7 @@ export function httpHandler(
       batchResponseMaxSize: opts.batchResponseMaxSize,
       validated: true,
     });
-    return jsonResponse(resp ?? null);
+    return jsonResponse(resp === undefined ? null : answerBody(resp));
   };
 }
 

@@ -112,9 +112,12 @@ function post(
 }
 
 const CALL = '{"jsonrpc":"2.0","id":1,"method":"rpc_modules"}';
-const MODULES = '{"jsonrpc":"2.0","id":1,"result":{"rpc":"1.0","test":"1.0"}}';
+// Answers end in "\n" (Go's json.Encoder); parse errors, empty and too
+// large batches and timeouts do not (geth writes them with json.Marshal).
+const MODULES =
+  '{"jsonrpc":"2.0","id":1,"result":{"rpc":"1.0","test":"1.0"}}\n';
 
-Deno.test("startHttpServer() serves a call: 200, application/json, no newline", async () => {
+Deno.test("startHttpServer() serves a call: 200, application/json, a newline as Go's json.Encoder", async () => {
   await withServer(async (s, port) => {
     strictEqual(s.addr, `127.0.0.1:${port}`);
     strictEqual(s.url, `http://127.0.0.1:${port}/`);
@@ -136,12 +139,15 @@ Deno.test("startHttpServer() checks the Host header against --http.vhosts", asyn
     strictEqual(evil.body, "invalid host specified\n");
     strictEqual(evil.headers.get("content-type"), "text/plain; charset=utf-8");
     for (
-      const host of ["localhost:8550", "LOCALHOST", "10.1.2.3:80", "[::1]:8550"]
+      const host of ["localhost:8550", "10.1.2.3:80", "[::1]:8550"]
     ) {
       const ok200 = await raw(port, post(host, CALL));
       strictEqual(ok200.status, 200, host);
       strictEqual(ok200.body, MODULES, host);
     }
+    // Real Clef compares the request's host as sent (only --http.vhosts is
+    // lowercased): LOCALHOST is refused.
+    strictEqual((await raw(port, post("LOCALHOST:1", CALL))).status, 403);
   });
   await withServer(async (_s, port) => {
     strictEqual((await raw(port, post("evil.example", CALL))).status, 200);
@@ -156,7 +162,8 @@ Deno.test("isAllowedHost() follows geth's virtualHostHandler", () => {
   const v = new Set(["localhost"]);
   ok(isAllowedHost("", v));
   ok(isAllowedHost("localhost", v));
-  ok(isAllowedHost("LocalHost:1", v));
+  ok(!isAllowedHost("LocalHost:1", v)); // the request host is not lowercased
+  ok(isAllowedHost("localhost:1", new Set(["localhost"])));
   ok(isAllowedHost("127.0.0.1", v));
   ok(isAllowedHost("::1", v)); // bare IPv6 fails SplitHostPort, parses as IP
   ok(isAllowedHost("[::1]:80", v));
@@ -273,7 +280,7 @@ Deno.test("startHttpServer() handles bodies like geth's decoder", async () => {
       [CALL + CALL, MODULES],
       [
         "1",
-        '{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"invalid request"}}',
+        '{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"invalid request"}}\n',
       ],
       [
         "[]",
@@ -285,7 +292,7 @@ Deno.test("startHttpServer() handles bodies like geth's decoder", async () => {
       ],
       [
         '{"jsonrpc":"2.0","id":1,"method":"account_subscribe","params":["x"]}',
-        '{"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"notifications not supported"}}',
+        '{"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"notifications not supported"}}\n',
       ],
     ];
     for (const [body, want] of cases) {
@@ -398,7 +405,7 @@ Deno.test("startHttpServer() answers 1,000 concurrent requests", async () => {
       }),
     );
     bodies.forEach((b, i) =>
-      strictEqual(b, `{"jsonrpc":"2.0","id":${i},"result":${i}}`)
+      strictEqual(b, `{"jsonrpc":"2.0","id":${i},"result":${i}}\n`)
     );
   });
 });
