@@ -11,7 +11,7 @@ else
 DENO := $(SYSTEM_DENO)
 endif
 
-.PHONY: test check demo binary bench deno clean
+.PHONY: test check demo binary bench interop deno clean
 
 test: deno
 	$(DENO) task --quiet check
@@ -26,6 +26,10 @@ demo: deno
 bench: deno
 	$(DENO) task --quiet bench
 	$(DENO) task --quiet bench:sign
+
+# Needs Go and the Go module proxy (builds geth and Clef into .tools/interop/).
+interop: deno
+	$(DENO) task --quiet interop
 
 binary: deno
 	$(DENO) task --quiet build
