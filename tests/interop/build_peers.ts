@@ -16,7 +16,7 @@
  */
 import { join } from "node:path";
 import { ROOT } from "../_util.ts";
-import { type PeerName, peerDir, PEERS } from "./_peers.ts";
+import { peerDir, type PeerName, PEERS } from "./_peers.ts";
 
 const STAMP = "build.json";
 
