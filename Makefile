@@ -14,7 +14,7 @@ endif
 # `make install` puts a `stave` command in $(PREFIX)/bin (lib in $(PREFIX)/lib/stave).
 PREFIX ?= $(HOME)/.local
 
-.PHONY: test check demo binary bench fuzz install deno clean
+.PHONY: test check demo binary bench fuzz install interop deno clean
 
 test: deno
 	$(DENO) task --quiet check
@@ -34,6 +34,10 @@ bench: deno
 # "--requests 100000" for a long one.
 fuzz: deno
 	$(DENO) task --quiet fuzz $(FUZZ_FLAGS)
+
+# Needs Go and the Go module proxy (builds geth and Clef into .tools/interop/).
+interop: deno
+	$(DENO) task --quiet interop
 
 binary: deno
 	$(DENO) task --quiet build

@@ -19,7 +19,6 @@ import {
   sleep,
   startDaemon,
 } from "./_daemon.ts";
-import { encodeRlp } from "ethers";
 
 const TO = getAddress("0xd9c9cd5f6779558b6e0ed4e6acf6b1947e7fa1f3");
 const UNKNOWN = getAddress("0x000000000000000000000000000000000000dead");
@@ -180,7 +179,7 @@ Deno.test({
       });
 
       await t.step(
-        "invalid RLP as Clique data → rlp error; post-Shanghai header refused, not signed",
+        "invalid RLP as Clique data → rlp error",
         async () => {
           for (
             const data of ["0x1234", "0xc0", cliqueRlp(cliqueHeader(1)) + "00"]
@@ -196,33 +195,6 @@ Deno.test({
             strictEqual(e.code, -32000);
             ok(e.message.startsWith("rlp: "), e.message);
           }
-          // A Shanghai header: the 15 fields + baseFee + withdrawalsHash.
-          const h = cliqueHeader(5, { baseFee: 7n });
-          const fields = [
-            h.parentHash,
-            h.uncleHash,
-            h.coinbase,
-            h.root,
-            h.txHash,
-            h.receiptHash,
-            h.bloom,
-            "0x02",
-            "0x05",
-            "0x01c9c380",
-            "0x",
-            "0x6553f100",
-            h.extra,
-            h.mixDigest,
-            h.nonce,
-            "0x07",
-            "0x" + "11".repeat(32),
-          ];
-          const r = await one("account_signData", [
-            "application/x-clique-header",
-            s.address,
-            encodeRlp(fields),
-          ]);
-          errorOf(r, "shanghai header");
           await stillServes();
         },
       );

@@ -8,7 +8,19 @@
  */
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { getAddress, Transaction, verifyMessage } from "ethers";
+import {
+  encodeBase64,
+  encodeRlp,
+  getAddress,
+  getBytes,
+  hexlify,
+  keccak256,
+  recoverAddress,
+  Signature,
+  toBeHex,
+  Transaction,
+  verifyMessage,
+} from "ethers";
 import {
   APPROVE_ALL_RULES,
   cliqueHeader,
@@ -347,6 +359,157 @@ Deno.test({
         cliqueRlp(h),
       ]);
       strictEqual(recoverCliqueSigner(h, seal), s.address);
+    } finally {
+      const st = await d.stop();
+      await s.cleanup();
+      strictEqual(st.code, 0, d.stderrText());
+    }
+  },
+});
+
+/**
+ * Nethermind's `ClefWallet.Sign(BlockHeader)` for a Clique block that
+ * carries Shanghai (and Cancun) fields, built from Nethermind's encoding
+ * rules with ethers: `CliqueSealer` clones the header and cuts the 65-byte
+ * seal slot off `ExtraData`; `HeaderDecoder` with `RlpBehaviors.None`
+ * writes the 15 mandatory fields, baseFee, withdrawalsRoot, blobGasUsed,
+ * excessBlobGas, parentBeaconBlockRoot (each when set).
+ */
+function nethermindHeaderRlp(
+  h: ReturnType<typeof cliqueHeader>,
+  later: string[],
+): string {
+  const q = (n: bigint) => (n === 0n ? "0x" : toBeHex(n));
+  return encodeRlp([
+    h.parentHash,
+    h.uncleHash,
+    h.coinbase,
+    h.root,
+    h.txHash,
+    h.receiptHash,
+    h.bloom,
+    q(h.difficulty),
+    q(h.number),
+    q(h.gasLimit),
+    q(h.gasUsed),
+    q(h.time),
+    h.extra, // vanity only: the seal slot is cut off before encoding
+    h.mixDigest,
+    h.nonce,
+    q(h.baseFee ?? 0n),
+    ...later,
+  ]);
+}
+
+/** Logs what a rule sees of a Clique request, and approves Clique headers. */
+const RECORDING_RULES = `function ApproveListing(){ return "Approve" }
+function ApproveSignData(r){
+  console.log("REQ " + JSON.stringify({ hash: r.hash, raw: r.raw_data, messages: r.messages }))
+  return r.content_type == "application/x-clique-header" ? "Approve" : "Reject"
+}
+`;
+
+Deno.test({
+  name:
+    "Nethermind Clique with withdrawals: a Shanghai/Cancun header posted as ClefWallet does is sealed as Nethermind verifies it; the rule sees what is signed; --clique-guard holds",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const s = await setupSigner({ rulesSource: RECORDING_RULES });
+    const d = await startDaemon(s, {
+      http: true,
+      extraFlags: ["--clique-guard"],
+    });
+    // BasicJsonRpcClient: id 67, charset, a 10 s timeout (ClefSignerPlugin)
+    const post = async (method: string, params: unknown[]) => {
+      const r = await fetch(d.httpUrl!, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json; charset=utf-8",
+          accept: "application/json",
+        },
+        body: JSON.stringify({ jsonrpc: "2.0", method, params, id: 67 }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      strictEqual(r.status, 200);
+      const body = JSON.parse(await r.text());
+      strictEqual(body.id, 67);
+      return body as {
+        result?: string;
+        error?: { code: number; message: string };
+      };
+    };
+    try {
+      const lower = s.address.toLowerCase();
+      const shanghai = ["0x" + "56".repeat(32)];
+      const cancun = [...shanghai, "0x", "0x020000", "0x" + "be".repeat(32)];
+      for (const [i, later] of [shanghai, cancun].entries()) {
+        const hi = cliqueHeader(100 + i, { baseFee: 7n });
+        const sent = nethermindHeaderRlp(hi, later);
+        const r = await post("account_signData", [
+          "application/x-clique-header",
+          lower,
+          sent,
+        ]);
+        ok(r.result, JSON.stringify(r));
+        const seal = getBytes(r.result);
+        strictEqual(seal.length, 65);
+        ok(seal[64] === 0 || seal[64] === 1, "V 0/1: Nethermind's recovery id");
+        // Nethermind's verifier: keccak256 of the header RLP (seal cut off)
+        const signer = recoverAddress(
+          keccak256(sent),
+          Signature.from({
+            r: hexlify(seal.subarray(0, 32)),
+            s: hexlify(seal.subarray(32, 64)),
+            yParity: seal[64] as 0 | 1,
+          }),
+        );
+        strictEqual(signer, s.address);
+        // the rule saw exactly that: hash, raw bytes, and the messages
+        const seen = d.stderrText().split("\n").filter((l) =>
+          l.includes("JS:>  REQ {")
+        ).map((l) => JSON.parse(l.slice(l.indexOf("REQ ") + 4)));
+        const req = seen.find((x) => x.hash === keccak256(sent));
+        ok(req, `rule request for ${keccak256(sent)}: ${d.stderrText()}`);
+        strictEqual(req.raw, encodeBase64(getBytes(sent)));
+        strictEqual(req.messages[0].name, "Clique header");
+        ok(req.messages[0].value.startsWith(`clique header ${100 + i} [0x`));
+        strictEqual(req.messages[1].name, "Clique seal hash");
+        ok(
+          req.messages[1].value.includes(
+            i === 0
+              ? "including withdrawalsHash ("
+              : "including withdrawalsHash, blobGasUsed, excessBlobGas, parentBeaconRoot (",
+          ),
+          req.messages[1].value,
+        );
+      }
+      // the guard: a different header at 101 is refused, 101 again is signed
+      const again = nethermindHeaderRlp(
+        cliqueHeader(101, { baseFee: 7n }),
+        cancun,
+      );
+      ok(
+        (await post("account_signData", [
+          "application/x-clique-header",
+          lower,
+          again,
+        ])).result,
+      );
+      const other = nethermindHeaderRlp(
+        cliqueHeader(101, { baseFee: 8n }),
+        cancun,
+      );
+      const refused = await post("account_signData", [
+        "application/x-clique-header",
+        lower,
+        other,
+      ]);
+      deepStrictEqual(refused.error, {
+        code: -32000,
+        message:
+          "clique guard: refusing to sign a second, different header at block 101",
+      });
     } finally {
       const st = await d.stop();
       await s.cleanup();

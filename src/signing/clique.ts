@@ -2,15 +2,15 @@
  * Clique (proof-of-authority) header sealing as clef does it for
  * `application/x-clique-header` (spec signing.md §2): strict RLP decoding of
  * a block header, the seal hash over the header without its seal, and the
- * display message. Pre-London and London headers are sealed; headers with
- * Shanghai-or-later fields are refused (Clique cannot seal them; clef
- * crashes the handler, so the caller gets -32603 `method handler crashed`).
+ * display message. Pre-London and London headers are sealed as clef seals
+ * them; headers with Shanghai-or-later fields (which geth's Clique rejects
+ * and clef crashes on) are sealed as Nethermind's Clique verifies them:
+ * keccak256 of the header RLP exactly as received.
  *
  * @module
  */
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { concat, toHex } from "../_bytes.ts";
-import { StaveError } from "../errors.ts";
 
 /** Length of the seal appended to a Clique header's extra-data. */
 export const CLIQUE_SEAL_LENGTH = 65;
@@ -341,16 +341,11 @@ export interface CliqueSealRequest {
   sealHash: Uint8Array;
   /** keccak256(rlp(header)) of the zero-sealed header (for the display). */
   blockHash: Uint8Array;
-}
-
-/** A header with fields Clique cannot seal (Shanghai and later). */
-export class CliqueUnsupportedHeaderError extends StaveError {
-  constructor() {
-    super(
-      "clique does not support Shanghai or later headers: refusing to seal " +
-        "a header with withdrawalsHash (and later fields)",
-    );
-  }
+  /**
+   * Names of the fields after `baseFee` the header carries (`withdrawalsHash`
+   * and later), empty for pre-London and London headers.
+   */
+  laterFields: string[];
 }
 
 /** Largest block number stave seals (geth numbers blocks with `uint64`). */
@@ -374,13 +369,20 @@ export class CliqueNumberTooLargeError extends StaveError {
  * clef's Clique path: decode the unsealed header geth sends, append room
  * for the seal, and compute `CliqueRLP`/`SealHash` (signing.md §2.1).
  *
- * @param rlp The header without its seal (`clique.CliqueRLP` as geth sends it).
- * @returns The seal request.
+ * A header with Shanghai-or-later fields (`withdrawalsHash` and after) is
+ * sealed too, the way Nethermind's Clique verifies it: Nethermind's
+ * `CliqueSealer` cuts the seal slot off the extra-data and `ClefWallet`
+ * posts the header RLP with every field it has (`HeaderDecoder`,
+ * `RlpBehaviors.None`); its verifier recovers the sealer from keccak256 of
+ * that same RLP. So the seal hash is keccak256 of the header RLP as
+ * received (the strict decoding guarantees it is canonical, so re-encoding
+ * gives the same bytes). clef panicked on such headers (-32603 `method
+ * handler crashed`); geth's Clique rejects them.
+ *
+ * @param rlp The header without its seal (`clique.CliqueRLP` as geth sends
+ * it, or Nethermind's header RLP with the seal cut off).
+ * @returns The seal request; `laterFields` names the post-London fields.
  * @throws {SyntaxError} RLP errors.
- * @throws {CliqueUnsupportedHeaderError} for a header with Shanghai-or-later
- * fields, which Clique cannot seal (clef panicked and answered -32603
- * `method handler crashed`; stave answers with a clear -32000 error, as
- * the daemon issue asks).
  * @throws {CliqueNumberTooLargeError} for a block number over
  * {@linkcode MAX_CLIQUE_NUMBER} (clef seals it; stave refuses it before
  * any approval, so the Clique guard never records it).
@@ -392,6 +394,7 @@ export class CliqueNumberTooLargeError extends StaveError {
  * const h = { parentHash: new Uint8Array(32), uncleHash: new Uint8Array(32), coinbase: new Uint8Array(20), root: new Uint8Array(32), txHash: new Uint8Array(32), receiptHash: new Uint8Array(32), bloom: new Uint8Array(256), difficulty: 0n, number: 0n, gasLimit: 0n, gasUsed: 0n, time: 0n, extra: new Uint8Array(32), mixDigest: new Uint8Array(32), nonce: new Uint8Array(8), baseFee: 0n };
  * const r = buildCliqueSealRequest(encodeHeader(h));
  * strictEqual(r.header.extra.length, 97);
+ * strictEqual(r.laterFields.length, 0);
  * ```
  */
 export function buildCliqueSealRequest(rlp: Uint8Array): CliqueSealRequest {
@@ -403,16 +406,15 @@ export function buildCliqueSealRequest(rlp: Uint8Array): CliqueSealRequest {
   extra.set(decoded.extra);
   const header = { ...decoded, extra };
   const count = presentFields(header);
-  if (count > MANDATORY_FIELDS + 1) {
-    // clef's encodeSigHeader panics on these; Clique stops at London.
-    throw new CliqueUnsupportedHeaderError();
-  }
+  // Up to baseFee this is clef's encodeSigHeader; past it, every field
+  // present, as Nethermind hashes the header.
   const rawData = encodeFields(header, count, decoded.extra);
   return {
     header,
     rawData,
     sealHash: keccak_256(rawData),
     blockHash: keccak_256(encodeHeader(header)),
+    laterFields: FIELDS.slice(MANDATORY_FIELDS + 1, count).map(([k]) => k),
   };
 }
 

@@ -1,14 +1,12 @@
 import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import { keccak_256 } from "@noble/hashes/sha3.js";
-import { encodeRlp, getBytes, hexlify, toBeHex } from "ethers";
+import { decodeRlp, encodeRlp, getBytes, hexlify, toBeHex } from "ethers";
 import { fromHex, to0xHex } from "../_bytes.ts";
-import { StaveError } from "../errors.ts";
 import {
   type BlockHeader,
   buildCliqueSealRequest,
   cliqueMessage,
   CliqueNumberTooLargeError,
-  CliqueUnsupportedHeaderError,
   decodeHeader,
   encodeHeader,
 } from "./clique.ts";
@@ -118,36 +116,99 @@ Deno.test("buildCliqueSealRequest() seals a London header (baseFee)", () => {
   strictEqual(req.header.baseFee, 7n);
 });
 
-Deno.test("buildCliqueSealRequest() refuses Shanghai and later headers", () => {
+/**
+ * Nethermind's `HeaderDecoder` encoding (`RlpBehaviors.None`) of a Clique
+ * header as `ClefWallet.Sign(BlockHeader)` posts it, built here with ethers
+ * from Nethermind's rules, not from clique.ts: the 15 mandatory fields, the
+ * extra-data with the 65-byte seal cut off (`CliqueSealer` clones the header
+ * and shortens `ExtraData` before signing), then baseFee when set (or when a
+ * later field is), withdrawalsRoot when set, blobGasUsed and excessBlobGas
+ * when set, parentBeaconBlockRoot when set, requestsHash when set.
+ */
+function nethermindRlp(h: BlockHeader, sealedExtra: Uint8Array): Uint8Array {
+  const q = (n: bigint) => (n === 0n ? "0x" : toBeHex(n));
+  const f = ethersFields({
+    ...h,
+    extra: sealedExtra.subarray(0, sealedExtra.length - 65),
+  });
+  const later = h.withdrawalsHash !== undefined;
+  if (h.baseFee !== undefined || later) f.push(q(h.baseFee ?? 0n));
+  if (h.withdrawalsHash) f.push(hexlify(h.withdrawalsHash));
+  if (h.blobGasUsed !== undefined) f.push(q(h.blobGasUsed));
+  if (h.excessBlobGas !== undefined) f.push(q(h.excessBlobGas));
+  if (h.parentBeaconRoot) f.push(hexlify(h.parentBeaconRoot));
+  if (h.requestsHash) f.push(hexlify(h.requestsHash));
+  return getBytes(encodeRlp(f));
+}
+
+Deno.test("buildCliqueSealRequest() seals Shanghai, Cancun and Prague headers as Nethermind verifies them", () => {
+  const key = fromHex(
+    "0102030405060708090a0102030405060708090a0102030405060708090a0102",
+  );
   const shanghai = {
     ...sampleHeader(),
     baseFee: 7n,
-    withdrawalsHash: new Uint8Array(32),
+    withdrawalsHash: new Uint8Array(32).fill(0x56),
   };
   const cancun = {
     ...shanghai,
     blobGasUsed: 0n,
-    excessBlobGas: 0n,
-    parentBeaconRoot: new Uint8Array(32),
+    excessBlobGas: 131_072n,
+    parentBeaconRoot: new Uint8Array(32).fill(0xbe),
   };
-  const prague = { ...cancun, requestsHash: new Uint8Array(32) };
-  for (const h of [shanghai, cancun, prague]) {
-    const rlp = encodeHeader(h);
-    deepStrictEqual(decodeHeader(rlp), h); // it decodes...
-    const e = (() => {
-      try {
-        buildCliqueSealRequest(rlp);
-      } catch (e) {
-        return e;
-      }
-    })();
-    // ...but is never sealed: a clear error (clef crashed the handler)
-    ok(e instanceof CliqueUnsupportedHeaderError && e instanceof StaveError);
-    strictEqual(e.code, -32000);
-    ok(e.message.includes("withdrawalsHash"));
+  const prague = { ...cancun, requestsHash: new Uint8Array(32).fill(0x7e) };
+  const cases: [BlockHeader, string[]][] = [
+    [shanghai, ["withdrawalsHash"]],
+    [cancun, [
+      "withdrawalsHash",
+      "blobGasUsed",
+      "excessBlobGas",
+      "parentBeaconRoot",
+    ]],
+    [prague, [
+      "withdrawalsHash",
+      "blobGasUsed",
+      "excessBlobGas",
+      "parentBeaconRoot",
+      "requestsHash",
+    ]],
+  ];
+  for (const [h, later] of cases) {
+    // Nethermind's block as it will be sealed: vanity ‖ 65-byte seal slot
+    const sealed = new Uint8Array([...h.extra, ...new Uint8Array(65)]);
+    const sent = nethermindRlp(h, sealed);
+    const req = buildCliqueSealRequest(sent);
+    // what is signed is the header RLP exactly as received
+    deepStrictEqual(req.rawData, sent);
+    deepStrictEqual(req.sealHash, keccak_256(sent));
+    deepStrictEqual(req.laterFields, later);
+    strictEqual(req.header.number, h.number);
+    // Nethermind's verifier: keccak256 of the sealed header's RLP with the
+    // seal cut off (SnapshotManager.CalculateCliqueHeaderHash), recover
+    const sig = signHash(req.sealHash, key);
+    ok(sig[64] === 0 || sig[64] === 1, "V 0/1, read as the recovery id");
+    sealed.set(sig, sealed.length - 65);
+    const verifierHash = keccak_256(nethermindRlp(h, sealed));
+    strictEqual(
+      to0xHex(publicKeyToAddress(recoverPublicKey(verifierHash, sig))),
+      "0x9160dc9105f7de5dc5e7f3d97ef11da47269bda6",
+    );
+    // the display hash is the block hash with a zero seal, all fields
+    deepStrictEqual(
+      req.blockHash,
+      keccak_256(getBytes(encodeRlp([
+        ...ethersFields({ ...h, extra: sealed.fill(0, sealed.length - 65) }),
+        ...[...decodeListTail(sent)],
+      ]))),
+    );
   }
   deepStrictEqual(encodeHeader(shanghai), ethersRlp(shanghai, 17));
 });
+
+/** The RLP items after the 15 mandatory fields, as hex (ethers decoder). */
+function decodeListTail(rlp: Uint8Array): string[] {
+  return (decodeRlp(rlp) as string[]).slice(15);
+}
 
 Deno.test("buildCliqueSealRequest() signature keeps v 0/1 and recovers to the signer", () => {
   const key = fromHex(

@@ -75,9 +75,11 @@ function asStaveError(e: unknown): never {
  * @returns The request parts; `clique` tells whether `v` stays 0/1.
  * @throws {StaveError} with clef's message (code -32000) for every
  * decoding, formatting and hashing error, including a clear refusal of a
- * post-Shanghai Clique header (clef crashed there) and of a Clique header
- * whose number does not fit in 64 bits (clef seals it); code -32603 `method
- * handler crashed` where clef panics on a null array item in typed data.
+ * Clique header whose number does not fit in 64 bits (clef seals it); code
+ * -32603 `method handler crashed` where clef panics on a null array item in
+ * typed data. A Clique header with Shanghai-or-later fields (clef crashed
+ * there) is sealed as Nethermind verifies it, with a second message naming
+ * those fields.
  *
  * @example Usage
  * ```ts
@@ -111,15 +113,24 @@ export function buildSignDataRequest(
       }
       case CONTENT_TYPES.clique: {
         const r = buildCliqueSealRequest(hexFromJson(data));
+        const messages: NameValueType[] = [{
+          name: "Clique header",
+          value: cliqueMessage(r),
+          type: "clique",
+        }];
+        if (r.laterFields.length > 0) {
+          // stave only (clef crashed): say what the seal covers
+          messages.push({
+            name: "Clique seal hash",
+            value: cliqueLaterFieldsMessage(r.laterFields),
+            type: "clique",
+          });
+        }
         return {
           contentType: mediaType,
           address,
           rawData: r.rawData,
-          messages: [{
-            name: "Clique header",
-            value: cliqueMessage(r),
-            type: "clique",
-          }],
+          messages,
           hash: r.sealHash,
           callInfo: null,
           clique: true,
@@ -150,6 +161,26 @@ export function buildSignDataRequest(
   } catch (e) {
     asStaveError(e);
   }
+}
+
+/**
+ * The second display message of a Clique header with fields after
+ * `baseFee`: what the seal hash covers.
+ *
+ * @param fields The post-London field names present.
+ * @returns The message value.
+ *
+ * @example Usage
+ * ```ts
+ * import { cliqueLaterFieldsMessage } from "./sign_data.ts";
+ * import { ok } from "node:assert/strict";
+ * ok(cliqueLaterFieldsMessage(["withdrawalsHash"]).includes("withdrawalsHash"));
+ * ```
+ */
+export function cliqueLaterFieldsMessage(fields: string[]): string {
+  return `keccak256 of the header RLP as received, including ${
+    fields.join(", ")
+  } (sealed as Nethermind's Clique verifies it; geth's Clique rejects such headers)`;
 }
 
 function typedRequest(

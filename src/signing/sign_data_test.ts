@@ -176,7 +176,7 @@ Deno.test("buildSignDataRequest() data/validator", () => {
   strictEqual(r.clique, false);
 });
 
-Deno.test("buildSignDataRequest() clique header keeps v 0/1 and refuses Shanghai", () => {
+Deno.test("buildSignDataRequest() clique header keeps v 0/1 and signs Shanghai as Nethermind verifies it", () => {
   const h = {
     parentHash: new Uint8Array(32),
     uncleHash: new Uint8Array(32),
@@ -208,16 +208,25 @@ Deno.test("buildSignDataRequest() clique header keeps v 0/1 and refuses Shanghai
   strictEqual(r.messages[0].name, "Clique header");
   strictEqual(r.messages[0].type, "clique");
   ok(String(r.messages[0].value).startsWith("clique header 0 [0x"));
-  const e = caught(() =>
-    buildSignDataRequest(
-      "application/x-clique-header",
-      ADDR,
-      to0xHex(encodeHeader({ ...h, withdrawalsHash: new Uint8Array(32) })),
-    )
+  // Shanghai: signed as Nethermind verifies it, and the request says so
+  const shanghai = encodeHeader({ ...h, withdrawalsHash: new Uint8Array(32) });
+  const s = buildSignDataRequest(
+    "application/x-clique-header",
+    ADDR,
+    to0xHex(shanghai),
   );
-  ok(e instanceof StaveError);
-  strictEqual(e.code, -32000);
-  ok(e.message.startsWith("clique does not support Shanghai"), e.message);
+  strictEqual(s.clique, true);
+  deepStrictEqual(s.rawData, shanghai);
+  deepStrictEqual(s.hash, keccak_256(shanghai));
+  strictEqual(s.messages.length, 2);
+  deepStrictEqual(s.messages[0].name, "Clique header");
+  ok(String(s.messages[0].value).startsWith("clique header 0 [0x"));
+  deepStrictEqual(s.messages[1], {
+    name: "Clique seal hash",
+    value:
+      "keccak256 of the header RLP as received, including withdrawalsHash (sealed as Nethermind's Clique verifies it; geth's Clique rejects such headers)",
+    type: "clique",
+  });
 });
 
 Deno.test("typed data with a number overflowing a double is refused as Go does", () => {
