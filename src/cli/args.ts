@@ -149,6 +149,12 @@ export const GLOBAL_FLAGS: readonly FlagSpec[] = [
     usage:
       "Refuse to sign two different Clique headers for the same height (stave)",
   },
+  {
+    name: "guard-db",
+    type: "string",
+    usage:
+      "PostgreSQL URL, or a file holding one, for the Clique guard and rule storage shared by several signers (stave)",
+  },
 ];
 
 /** A subcommand (cli.md §1.2). */
@@ -222,6 +228,22 @@ export const COMMANDS: readonly CommandSpec[] = [
     description:
       "The clique-guard-reset command lets the account seal <block> and later heights once more,\nfor a deliberate reorg recovery. Stop the daemon first. Without it, --clique-guard refuses\nany header below the highest block the account sealed and a second, different header at it.",
     flags: VAULT_FLAGS,
+  },
+  {
+    name: "clique-guard-export",
+    usage: "Write the Clique guard's records as JSON (stave)",
+    argsUsage: "",
+    description:
+      "The clique-guard-export command prints the Clique guard's records, one per chain and account, as JSON\non stdout: from the database with --guard-db, else from the vault (its records belong to --chainid).\nFeed the output to clique-guard-import on another host or store.",
+    flags: [...VAULT_FLAGS, "chainid", "guard-db"],
+  },
+  {
+    name: "clique-guard-import",
+    usage: "Raise the Clique guard from exported JSON (stave)",
+    argsUsage: "<file | ->",
+    description:
+      "The clique-guard-import command reads clique-guard-export JSON (from <file>, or stdin for -) into the\ndatabase with --guard-db, else into the vault (records of --chainid only). It only ever raises a\nrecord: a lower height is kept as it is, and the same height with a different seal hash is a\nconflict that is reported (exit status 1) and kept. Use clique-guard-reset to move a guard back.",
+    flags: [...VAULT_FLAGS, "chainid", "guard-db"],
   },
   {
     name: "gendoc",
@@ -311,6 +333,8 @@ export interface GlobalOptions {
   rulesTimeoutMs: number;
   /** `--clique-guard` (stave). */
   cliqueGuard: boolean;
+  /** `--guard-db` (stave): a PostgreSQL URL or a file holding one; `""`: none. */
+  guardDb: string;
 }
 
 /** What the parser needs from the environment. */
@@ -436,6 +460,7 @@ export function defaultOptions(env: ArgsEnv): GlobalOptions {
     approvalTimeoutMs: 60_000,
     rulesTimeoutMs: 1_000,
     cliqueGuard: false,
+    guardDb: "",
   };
 }
 
@@ -798,6 +823,9 @@ function applyValues(opts: GlobalOptions, values: Values, env: ArgsEnv): void {
         break;
       case "clique-guard":
         opts.cliqueGuard = b;
+        break;
+      case "guard-db":
+        opts.guardDb = s;
         break;
     }
   }

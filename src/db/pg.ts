@@ -57,9 +57,7 @@ export interface GuardDbOptions {
  */
 export function describeDbUrl(url: string): string {
   const u = new URL(url);
-  return `${u.hostname || "localhost"}:${u.port || "5432"}${
-    u.pathname || "/"
-  }`;
+  return `${u.hostname || "localhost"}:${u.port || "5432"}${u.pathname || "/"}`;
 }
 
 /**
