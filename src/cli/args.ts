@@ -232,9 +232,9 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: "clique-guard-export",
     usage: "Write the Clique guard's records as JSON (stave)",
-    argsUsage: "",
+    argsUsage: "<file | ->",
     description:
-      "The clique-guard-export command prints the Clique guard's records, one per chain and account, as JSON\non stdout: from the database with --guard-db, else from the vault (its records belong to --chainid).\nFeed the output to clique-guard-import on another host or store.",
+      "The clique-guard-export command writes the Clique guard's records, one per chain and account, as JSON\ninto a new 0600 <file> (or on stdout for -): from the database with --guard-db, else from the vault\n(its records belong to --chainid). Feed the file to clique-guard-import on another host or store.",
     flags: [...VAULT_FLAGS, "chainid", "guard-db"],
   },
   {

@@ -30,7 +30,9 @@ import { type GuardRecord, PgGuardBackend } from "../db/pg_guard.ts";
 import { bootWarning, type CommandContext } from "./_context.ts";
 import { openGuardDb } from "./guard_db.ts";
 import { openVaultFromFlags } from "./secrets.ts";
-import { writeStdout } from "./terminal.ts";
+import { writeFileAtomic } from "./atomic_file.ts";
+import { writeStderr, writeStdout } from "./terminal.ts";
+import { Logger } from "../log.ts";
 
 /** The `format` member of the interchange file. */
 export const GUARD_EXPORT_FORMAT = "stave-clique-guard";
@@ -136,6 +138,7 @@ async function withDb<T>(
   fn: (db: GuardDb) => Promise<T>,
 ): Promise<T> {
   const db = await openGuardDb(ctx.options.guardDb, ctx.log);
+  await db.start();
   try {
     return await fn(db);
   } catch (err) {
@@ -147,15 +150,27 @@ async function withDb<T>(
 }
 
 /**
- * Runs `clique-guard-export`: the records on stdout.
+ * Runs `clique-guard-export <file | ->`: the records into a new 0600 file
+ * (written atomically), or on stdout for `-` (log lines then go to
+ * stderr; give the master password with `--signersecret`, as a prompt
+ * would be on stdout too).
  *
  * @param ctx The command context.
  * @throws {FatalError} vault and database errors.
  */
-export async function runCliqueGuardExport(ctx: CommandContext): Promise<void> {
-  if (ctx.args.length > 0) {
-    throw new FatalError("This command takes no arguments");
+export async function runCliqueGuardExport(
+  command: CommandContext,
+): Promise<void> {
+  const out = command.args[0];
+  if (out === undefined) {
+    throw new FatalError(
+      "This command requires a file (or - for stdout) as its argument",
+    );
   }
+  const ctx = out !== "-" ? command : {
+    ...command,
+    log: new Logger({ level: command.options.loglevel, sink: writeStderr }),
+  };
   let records: GuardRecord[];
   if (ctx.options.guardDb !== "") {
     records = await withDb(ctx, (db) => new PgGuardBackend(db).list());
@@ -188,7 +203,17 @@ export async function runCliqueGuardExport(ctx: CommandContext): Promise<void> {
       );
     }
   }
-  writeStdout(formatGuardExport(records));
+  const text = formatGuardExport(records);
+  if (out === "-") {
+    writeStdout(text);
+    return;
+  }
+  try {
+    await writeFileAtomic(out, text, { mode: 0o600 });
+  } catch (err) {
+    throw new FatalError(`cannot write ${out}: ${(err as Error).message}`);
+  }
+  ctx.log.info("Clique guard exported", { file: out, records: records.length });
 }
 
 async function readInput(arg: string): Promise<string> {
