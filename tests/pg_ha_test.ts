@@ -68,17 +68,16 @@ pgTest(
     const log: SealLog = new Map();
     let requests = 0;
     let signed = 0;
-    let sameHeaderSigned = 0;
     const refusals = new Map<string, number>();
     try {
       for (let n = 1n; n <= HEIGHTS; n++) {
         // Per height: every client sends the common header (variant 0) and
-        // a header of its own, twice over, all at once.
+        // a header of its own, all at once; the common one twice.
         const outs = await Promise.all(
           clients.flatMap((c, i) =>
-            [0n, BigInt(i + 1), 0n].map((v) =>
-              sealOnce(c, a.address, n, v, log)
-            )
+            // Odd heights: each client's own header goes first.
+            (n % 2n === 0n ? [0n, BigInt(i + 1), 0n] : [BigInt(i + 1), 0n, 0n])
+              .map((v) => sealOnce(c, a.address, n, v, log))
           ),
         );
         requests += outs.length;
@@ -94,7 +93,6 @@ pgTest(
           at !== undefined && at.size === 1,
           `height ${n}: ${at?.size} headers`,
         );
-        if ([...at!.keys()][0] !== undefined) sameHeaderSigned++;
       }
       deepStrictEqual(doubleSigned(log), []);
       strictEqual(log.size, Number(HEIGHTS));
@@ -124,7 +122,6 @@ pgTest(
           JSON.stringify(Object.fromEntries(refusals))
         }`,
       );
-      void sameHeaderSigned;
     } finally {
       for (const c of clients) c.close();
       await da.stop();
