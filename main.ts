@@ -31,6 +31,10 @@ import { runInit } from "./src/cli/init.ts";
 import { runAttest } from "./src/cli/attest.ts";
 import { runSetpw } from "./src/cli/setpw.ts";
 import { runCliqueGuardReset } from "./src/cli/clique_guard_reset.ts";
+import {
+  runCliqueGuardExport,
+  runCliqueGuardImport,
+} from "./src/cli/clique_guard_transfer.ts";
 import { runDelpw } from "./src/cli/delpw.ts";
 import { runNewAccount } from "./src/cli/newaccount.ts";
 import { runImportRaw } from "./src/cli/importraw.ts";
@@ -49,6 +53,8 @@ const RUNNERS: Record<string, (ctx: CommandContext) => Promise<void>> = {
   "list-wallets": runListWallets,
   gendoc: runGendoc,
   "clique-guard-reset": runCliqueGuardReset,
+  "clique-guard-export": runCliqueGuardExport,
+  "clique-guard-import": runCliqueGuardImport,
 };
 
 /** Whether stdout and stderr are the same file (Go `os.SameFile`). */

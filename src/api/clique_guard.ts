@@ -39,10 +39,52 @@ export interface GuardState {
   sealHash: string | null;
 }
 
+/**
+ * Guard records keyed by chain id and account, for a backend that stores
+ * them as such (PostgreSQL, `src/db/pg_guard.ts`). `update` has the
+ * contract of {@linkcode GuardStore.update}: `next` sees the record as it
+ * is now under a lock that excludes every other writer on every host (a
+ * row lock), and what it returns is committed durably before `update`
+ * resolves; `next` may be called more than once, only the last call counts.
+ */
+export interface GuardBackend {
+  /** Looks a record up. */
+  read(chainId: bigint, account: string): Promise<GuardState | undefined>;
+  /** Replaces a record as a function of the current one, atomically. */
+  update(
+    chainId: bigint,
+    account: string,
+    next: (current: GuardState | undefined) => GuardState | undefined,
+  ): Promise<unknown>;
+}
+
+/** Options for {@linkcode CliqueGuard}. */
+export interface CliqueGuardOptions {
+  /**
+   * The chain the records belong to (`--chainid`). A {@linkcode GuardBackend}
+   * keys by it; a vault {@linkcode GuardStore} holds one daemon's records and
+   * keys by account only, as before. Default 1.
+   */
+  chainId?: bigint;
+}
+
+/** What {@linkcode CliqueGuard.raise} did with an imported record. */
+export type RaiseOutcome = "raised" | "kept" | "conflict";
+
 /** A refused Clique header. */
 export class CliqueGuardError extends StaveError {}
 
 const KEY_PREFIX = "clique-guard:";
+
+/** The key of an account's record in a vault store. */
+export function guardStoreKey(account: string): string {
+  return KEY_PREFIX + account;
+}
+
+/** Parses a vault store value as a guard record. */
+export function decodeGuardState(text: string): GuardState {
+  return decode(text);
+}
 
 function encode(state: GuardState): string {
   return JSON.stringify({
@@ -75,17 +117,23 @@ function decode(text: string): GuardState {
  * pass. Checks for one account are also serialised within the process.
  */
 export class CliqueGuard {
-  #store: GuardStore;
+  #backend: GuardBackend;
+  #chainId: bigint;
   #locks = new Map<string, Promise<void>>();
 
-  /** @param store Durable store; `update` must resolve only once on disk. */
-  constructor(store: GuardStore) {
-    this.#store = store;
+  /**
+   * @param store Durable store (`update` must resolve only once on disk), or
+   *   a backend keyed by chain id and account.
+   * @param opts The chain id.
+   */
+  constructor(store: GuardStore | GuardBackend, opts: CliqueGuardOptions = {}) {
+    this.#backend = "read" in store ? store : vaultBackend(store);
+    this.#chainId = opts.chainId ?? 1n;
   }
 
   /** Returns the state for an account (checksummed address), if any. */
-  async state(account: string): Promise<GuardState | undefined> {
-    return decodeState(await this.#store.get(KEY_PREFIX + account));
+  state(account: string): Promise<GuardState | undefined> {
+    return this.#backend.read(this.#chainId, account);
   }
 
   /**
@@ -99,8 +147,7 @@ export class CliqueGuard {
    */
   admit(account: string, number: bigint, sealHash: string): Promise<void> {
     return this.#serialise(account, async () => {
-      await this.#store.update(KEY_PREFIX + account, (text) => {
-        const prev = decodeState(text);
+      await this.#backend.update(this.#chainId, account, (prev) => {
         if (prev) {
           if (number < prev.number) {
             throw new CliqueGuardError(
@@ -116,7 +163,7 @@ export class CliqueGuard {
             }
           }
         }
-        return encode({ number, sealHash });
+        return { number, sealHash };
       });
     });
   }
@@ -132,11 +179,45 @@ export class CliqueGuard {
   reset(account: string, number: bigint): Promise<GuardState | undefined> {
     return this.#serialise(account, async () => {
       let before: GuardState | undefined;
-      await this.#store.update(KEY_PREFIX + account, (text) => {
-        before = decodeState(text);
-        return encode({ number, sealHash: null });
+      await this.#backend.update(this.#chainId, account, (current) => {
+        before = current;
+        return { number, sealHash: null };
       });
       return before;
+    });
+  }
+
+  /**
+   * Takes in a record exported elsewhere (`clique-guard-import`): the
+   * guard only ever moves up. A higher height replaces the record; the
+   * same height pins a seal hash where a reset left none; anything else is
+   * kept. The same height with a different seal hash is a conflict (two
+   * hosts signed different headers there): the record is kept.
+   *
+   * @param account Checksummed signer address.
+   * @param state The imported record.
+   * @returns What happened.
+   */
+  raise(account: string, state: GuardState): Promise<RaiseOutcome> {
+    return this.#serialise(account, async () => {
+      let outcome: RaiseOutcome = "kept";
+      await this.#backend.update(this.#chainId, account, (cur) => {
+        outcome = "kept";
+        if (cur === undefined || state.number > cur.number) {
+          outcome = "raised";
+          return state;
+        }
+        if (state.number < cur.number || state.sealHash === null) {
+          return undefined;
+        }
+        if (cur.sealHash === null) {
+          outcome = "raised";
+          return state;
+        }
+        if (cur.sealHash !== state.sealHash) outcome = "conflict";
+        return undefined;
+      });
+      return outcome;
     });
   }
 
@@ -154,4 +235,24 @@ export class CliqueGuard {
       if (this.#locks.get(account) === chained) this.#locks.delete(account);
     }
   }
+}
+
+/**
+ * A vault store as a backend: one record per account under
+ * `clique-guard:<account>`; the vault belongs to one daemon and its
+ * `--chainid`, so the chain id is not part of the key (records written
+ * before chain ids existed stay valid).
+ */
+function vaultBackend(store: GuardStore): GuardBackend {
+  return {
+    async read(_chainId, account) {
+      return decodeState(await store.get(KEY_PREFIX + account));
+    },
+    update(_chainId, account, next) {
+      return store.update(KEY_PREFIX + account, (text) => {
+        const v = next(decodeState(text));
+        return v === undefined ? undefined : encode(v);
+      });
+    },
+  };
 }

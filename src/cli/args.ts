@@ -179,6 +179,12 @@ export const GLOBAL_FLAGS: readonly FlagSpec[] = [
     usage:
       "At start, decrypt every key whose password is stored and refuse to start if one does not open (stave; --keycheck=false for large keystores)",
   },
+  {
+    name: "guard-db",
+    type: "string",
+    usage:
+      "PostgreSQL URL, or a file holding one, for the Clique guard and rule storage shared by several signers (stave)",
+  },
 ];
 
 /** A subcommand (cli.md §1.2). */
@@ -252,6 +258,22 @@ export const COMMANDS: readonly CommandSpec[] = [
     description:
       "The clique-guard-reset command lets the account seal <block> and later heights once more,\nfor a deliberate reorg recovery. Stop the daemon first. Without it, --clique-guard refuses\nany header below the highest block the account sealed and a second, different header at it.",
     flags: VAULT_FLAGS,
+  },
+  {
+    name: "clique-guard-export",
+    usage: "Write the Clique guard's records as JSON (stave)",
+    argsUsage: "<file | ->",
+    description:
+      "The clique-guard-export command writes the Clique guard's records, one per chain and account, as JSON\ninto a new 0600 <file> (or on stdout for -): from the database with --guard-db, else from the vault\n(its records belong to --chainid). Feed the file to clique-guard-import on another host or store.",
+    flags: [...VAULT_FLAGS, "chainid", "guard-db"],
+  },
+  {
+    name: "clique-guard-import",
+    usage: "Raise the Clique guard from exported JSON (stave)",
+    argsUsage: "<file | ->",
+    description:
+      "The clique-guard-import command reads clique-guard-export JSON (from <file>, or stdin for -) into the\ndatabase with --guard-db, else into the vault (records of --chainid only). It only ever raises a\nrecord: a lower height is kept as it is, and the same height with a different seal hash is a\nconflict that is reported (exit status 1) and kept. Use clique-guard-reset to move a guard back.",
+    flags: [...VAULT_FLAGS, "chainid", "guard-db"],
   },
   {
     name: "gendoc",
@@ -353,6 +375,8 @@ export interface GlobalOptions {
   metricsPort: number;
   /** Names of the flags given on the command line (hints repeat them). */
   given: ReadonlySet<string>;
+  /** `--guard-db` (stave): a PostgreSQL URL or a file holding one; `""`: none. */
+  guardDb: string;
 }
 
 /** What the parser needs from the environment. */
@@ -537,6 +561,7 @@ export function defaultOptions(env: ArgsEnv): GlobalOptions {
     metricsAddr: "127.0.0.1",
     metricsPort: 6060,
     given: new Set(),
+    guardDb: "",
   };
 }
 
@@ -993,6 +1018,9 @@ function applyValues(opts: GlobalOptions, values: Values, env: ArgsEnv): void {
         break;
       case "metrics.port":
         opts.metricsPort = Number(parseGoInt(s));
+        break;
+      case "guard-db":
+        opts.guardDb = s;
         break;
     }
   }

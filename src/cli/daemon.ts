@@ -58,6 +58,14 @@ import {
   UnsafePathError,
 } from "./fs_safety.ts";
 import { openVault, type Vault } from "./fs_vault.ts";
+import type { GuardDb } from "../db/pg.ts";
+import { PgGuardBackend } from "../db/pg_guard.ts";
+import { PgRuleStorage } from "../db/pg_storage.ts";
+import {
+  openGuardDb,
+  type RuleStorageKey,
+  ruleStorageKey,
+} from "./guard_db.ts";
 import { readSeedAsFlagsSay } from "./secrets.ts";
 import {
   processTerminal,
@@ -148,6 +156,9 @@ class Daemon {
   readonly #o: DaemonOptions;
   readonly #log: Logger;
   #vault: Vault | undefined;
+  /** `--guard-db`: the guard's records and the rules' storage. */
+  #db: GuardDb | undefined;
+  #dbStorageKey: RuleStorageKey | undefined;
   #rules: RulesEngine | undefined;
   #rulesHash = "";
   #cleanup: (() => Promise<void> | void)[] = [];
@@ -202,6 +213,7 @@ class Daemon {
     const fourByte = await this.#loadFourByte();
 
     await this.#openVault(baseUi);
+    await this.#openGuardDb();
     const guardedUi = withApprovalTimeout(baseUi, o.approvalTimeoutMs, log, {
       shutdown: this.#shutdown.signal,
     });
@@ -502,6 +514,7 @@ class Daemon {
     try {
       this.#vault = await openVault(o.configdir, seed);
       this.#log.info("Vault opened", { dir: this.#vault.dir });
+      if (o.guardDb !== "") this.#dbStorageKey = await ruleStorageKey(seed);
     } catch (err) {
       fail(err);
     } finally {
@@ -555,8 +568,11 @@ class Daemon {
 
   async #loadRules(next: Ui): Promise<RulesEngine> {
     const { source, hash } = await this.#readAttestedRules();
+    const key = this.#dbStorageKey;
     const engine = new RulesEngine(source, next, {
-      store: this.#vault!.jsStorage,
+      store: this.#db && key
+        ? new PgRuleStorage(this.#db, key.vault, key.key)
+        : this.#vault!.jsStorage,
       timeoutMs: this.#o.rulesTimeoutMs,
       logger: this.#log,
       jsConsole: (line) => writeStderr(line + "\n"),
@@ -605,7 +621,33 @@ class Daemon {
     });
   }
 
+  /**
+   * `--guard-db`: opens the pool and connects in the background (a
+   * database that is down at start is logged, and guarded requests are
+   * refused until it answers); fatal only for a bad flag value.
+   */
+  async #openGuardDb(): Promise<void> {
+    const o = this.#o;
+    if (o.guardDb === "") return;
+    if (!o.cliqueGuard) {
+      throw new FatalError(
+        "--guard-db holds the Clique guard's records: add --clique-guard",
+      );
+    }
+    const db = this.#db = await openGuardDb(o.guardDb, this.#log);
+    this.#log.info("Clique guard and rule storage in the guard database", {
+      db: db.where,
+    });
+    this.#cleanup.push(() => db.close());
+    db.start();
+  }
+
   #cliqueGuard(): CliqueGuard {
+    if (this.#db) {
+      return new CliqueGuard(new PgGuardBackend(this.#db), {
+        chainId: this.#o.chainId,
+      });
+    }
     if (!this.#vault) {
       throw new FatalError(
         `--clique-guard keeps its state in the vault: run '${
@@ -613,7 +655,7 @@ class Daemon {
         }' and start with the master password`,
       );
     }
-    return new CliqueGuard(this.#vault.config);
+    return new CliqueGuard(this.#vault.config, { chainId: this.#o.chainId });
   }
 
   /**

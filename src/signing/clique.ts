@@ -11,6 +11,7 @@
  */
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { concat, toHex } from "../_bytes.ts";
+import { StaveError } from "../errors.ts";
 
 /** Length of the seal appended to a Clique header's extra-data. */
 export const CLIQUE_SEAL_LENGTH = 65;
