@@ -33,8 +33,16 @@ export class StaveError extends Error {
 
 /** clef's `ErrRequestDenied`. */
 export class RequestDeniedError extends StaveError {
-  constructor() {
+  /** Who denied (rule, operator, timeout, …), for the log; not on the wire. */
+  readonly by: string | undefined;
+  /**
+   * Creates the error.
+   *
+   * @param by Who denied the request, when known.
+   */
+  constructor(by?: string) {
     super("request denied");
+    this.by = by;
   }
 }
 

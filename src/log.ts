@@ -61,6 +61,12 @@ export interface LoggerOptions {
   color?: boolean;
   /** Line format (default `terminal`, geth's console format). */
   format?: LogFormat;
+  /**
+   * Fields of the work in progress (e.g. the request being served), put
+   * before each record's own fields; a record's own field of the same name
+   * wins.
+   */
+  context?: () => LogContext | undefined;
 }
 
 const pad = (n: number, w = 2) => String(n).padStart(w, "0");
@@ -314,6 +320,7 @@ export class Logger {
   readonly #journald: boolean;
   readonly #color: boolean;
   readonly #format: LogFormat;
+  readonly #context: (() => LogContext | undefined) | undefined;
 
   /**
    * Creates the logger.
@@ -327,6 +334,7 @@ export class Logger {
     this.#journald = opts.journald ?? false;
     this.#color = opts.color ?? false;
     this.#format = opts.format ?? "terminal";
+    this.#context = opts.context;
   }
 
   /**
@@ -347,7 +355,14 @@ export class Logger {
    */
   log(level: LogLevelNumber, msg: string, ctx: LogContext = {}): void {
     if (!this.enabled(level)) return;
-    this.#sink(this.format(level, msg, ctx));
+    const around = this.#context?.();
+    this.#sink(
+      this.format(
+        level,
+        msg,
+        around === undefined ? ctx : { ...around, ...ctx },
+      ),
+    );
   }
 
   /**

@@ -10,6 +10,8 @@
  *
  * @module
  */
+import { annotateCall } from "../rpc/dispatch.ts";
+import { deniedBy } from "../ui/ui.ts";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { MixedcaseAddress, toChecksumAddress } from "../address.ts";
 import { to0xHex, toBase64 } from "../_bytes.ts";
@@ -149,7 +151,7 @@ export class SignerApi {
     }));
     const resp = await this.#o.ui.approveListing({ accounts, meta });
     if (resp.accounts === null || resp.accounts === undefined) {
-      throw new RequestDeniedError();
+      throw denied(resp);
     }
     return resp.accounts.map((a) => String(a.address).toLowerCase());
   }
@@ -165,7 +167,7 @@ export class SignerApi {
       throw new StaveError("password based accounts not supported");
     }
     const resp = await this.#o.ui.approveNewAccount({ meta });
-    if (!resp.approved) throw new RequestDeniedError();
+    if (!resp.approved) throw denied(resp);
     return await this.createAccount();
   }
 
@@ -238,17 +240,27 @@ export class SignerApi {
       hash: to0xHex(built.hash),
       meta,
     };
+    const account = toChecksumAddress(address.bytes);
+    const number = built.clique
+      ? decodeHeader(built.rawData).number
+      : undefined;
+    annotateCall(number === undefined ? { account } : { account, number });
     try {
       const resp = await this.#o.ui.approveSignData(request);
-      if (!resp.approved) throw new RequestDeniedError();
+      if (!resp.approved) throw denied(resp);
       const key = await this.#unlock(address.bytes, "data");
       try {
-        if (built.clique && this.#o.cliqueGuard) {
-          await this.#o.cliqueGuard.admit(
-            toChecksumAddress(address.bytes),
-            decodeHeader(built.rawData).number,
-            to0xHex(built.hash),
-          );
+        if (number !== undefined && this.#o.cliqueGuard) {
+          try {
+            await this.#o.cliqueGuard.admit(
+              account,
+              number,
+              to0xHex(built.hash),
+            );
+          } catch (err) {
+            annotateCall({ by: "clique guard" });
+            throw err;
+          }
         }
         // The wallet hashes the raw bytes itself (equal to built.hash).
         const sig = signHash(keccak_256(built.rawData), key);
@@ -368,8 +380,9 @@ export class SignerApi {
       call_info: messages.length > 0 ? messages : null,
       meta,
     };
+    annotateCall({ account: toChecksumAddress(args.from.bytes) });
     const resp = await this.#o.ui.approveTx(request);
-    if (!resp.approved) throw new RequestDeniedError();
+    if (!resp.approved) throw denied(resp);
     const approved = approvedTransaction(args, request.transaction, resp);
     await this.findAccount(approved.from.bytes);
     if (approved.blobs !== undefined) await loadKzg();
@@ -551,6 +564,16 @@ function approvedTransaction(
   } catch (err) {
     throw new StaveError(errorText(err), { cause: err });
   }
+}
+
+/**
+ * The error for a "not approved" UI response, naming who denied it in the
+ * call's log fields (the caller sees clef's `request denied`).
+ */
+function denied(resp: object): RequestDeniedError {
+  const by = deniedBy(resp) ?? "ui";
+  annotateCall({ by });
+  return new RequestDeniedError(by);
 }
 
 /** An error's message, for the UI and the log (never carries a secret). */

@@ -45,7 +45,7 @@ import { callMethod, externalMethods } from "../api/rpc_methods.ts";
 import { AuditLogger } from "../api/audit_log.ts";
 import { CliqueGuard } from "../api/clique_guard.ts";
 import { KeyCache, KeyUnlocker } from "../api/key_unlock.ts";
-import { RpcServer } from "../rpc/dispatch.ts";
+import { currentCallFields, RpcServer } from "../rpc/dispatch.ts";
 import { type IpcServer, startIpcServer } from "../rpc/unix_server.ts";
 import { type HttpServer, startHttpServer } from "../rpc/http_server.ts";
 import { sdNotify } from "../rpc/notify.ts";
@@ -139,6 +139,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     journald: journaldStderr(),
     color: Deno.stderr.isTerminal() && Deno.env.get("TERM") !== "dumb",
     format: opts.logFormat,
+    context: currentCallFields,
   });
   try {
     return await new Daemon(opts, log).run();
@@ -253,18 +254,19 @@ class Daemon {
     const audit = await this.#openAuditLog();
     const rpc = new RpcServer({
       logger: {
-        served: (method, reqid, durationMs, error) => {
+        served: (method, reqid, durationMs, error, fields = {}) => {
+          // method is in the message; reqid, account, number, by follow.
+          const { method: _, ...call } = fields;
+          const duration = `${durationMs.toFixed(3)}ms`;
           if (error) {
             log.warn(`Served ${method}`, {
               reqid,
-              duration: `${durationMs.toFixed(3)}ms`,
+              ...call,
+              duration,
               err: error.message,
             });
           } else {
-            log.debug(`Served ${method}`, {
-              reqid,
-              duration: `${durationMs.toFixed(3)}ms`,
-            });
+            log.debug(`Served ${method}`, { reqid, ...call, duration });
           }
         },
         crashed: (method, error) =>

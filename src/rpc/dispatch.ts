@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { setImmediate } from "node:timers";
 import { StaveError } from "../errors.ts";
 import { type JsonValue, parseJson, stringifyJson } from "../json.ts";
@@ -107,6 +108,34 @@ export class InvalidArgumentError extends Error {
   }
 }
 
+/** Fields describing the call being served, for its log lines. */
+export type CallLogFields = Record<string, unknown>;
+
+const currentCall = new AsyncLocalStorage<CallLogFields>();
+
+/**
+ * The log fields of the call whose work is running now (`method`,
+ * `reqid`, and what the handler added with {@linkcode annotateCall}), or
+ * `undefined` outside a call. Every log line written while a request is
+ * served carries them, so an operator can tie `Op approved` to its request.
+ *
+ * @returns The fields (live: later annotations show).
+ */
+export function currentCallFields(): CallLogFields | undefined {
+  return currentCall.getStore();
+}
+
+/**
+ * Adds fields (account, block number, who denied) to the current call's
+ * log fields; a no-op outside a call.
+ *
+ * @param fields The fields (never a secret).
+ */
+export function annotateCall(fields: CallLogFields): void {
+  const f = currentCall.getStore();
+  if (f !== undefined) Object.assign(f, fields);
+}
+
 /** Where the server reports what a client must not see. */
 export interface RpcLogger {
   /**
@@ -119,6 +148,7 @@ export interface RpcLogger {
     reqid: string,
     durationMs: number,
     error?: RpcErrorObject,
+    fields?: CallLogFields,
   ): void;
   /** A handler threw something unexpected (answered `method handler crashed`). */
   crashed(method: string, error: unknown): void;
@@ -449,7 +479,14 @@ export class RpcServer {
   ): Promise<Answer | undefined> {
     if (isNotification(msg) || isCall(msg)) {
       const start = performance.now();
-      const a = await this.#handleCall(msg, transport, signal);
+      const reqid = isCall(msg) ? reqIdForLog(msg.rawId) : "";
+      const fields: CallLogFields = isCall(msg)
+        ? { method: msg.method, reqid }
+        : { method: msg.method };
+      const a = await currentCall.run(
+        fields,
+        () => this.#handleCall(msg, transport, signal),
+      );
       if (isCall(msg) && this.#logger.served) {
         let err: RpcErrorObject | undefined;
         if (a.error !== undefined) {
@@ -457,9 +494,10 @@ export class RpcServer {
         }
         this.#logger.served(
           msg.method,
-          reqIdForLog(msg.rawId),
+          reqid,
           performance.now() - start,
           err,
+          fields,
         );
       }
       return a;

@@ -119,6 +119,7 @@ import type {
   UserInputRequest,
   UserInputResponse,
 } from "../ui/ui.ts";
+import { markDenied } from "../ui/ui.ts";
 import {
   DEFAULT_RULES_HEAP_MB,
   type DoneMessage,
@@ -681,7 +682,10 @@ export class RulesEngine implements Ui {
   ): Promise<SignTxResponse> {
     const d = await this.#decide("ApproveTx", request);
     if (d === undefined) return this.#next.approveTx(request, options);
-    return { transaction: request.transaction, approved: d };
+    return markDenied(
+      { transaction: request.transaction, approved: d },
+      d ? undefined : "rule",
+    );
   }
 
   /** ApproveSignData: JS `ApproveSignData(request)`, same three outcomes. */
@@ -691,7 +695,7 @@ export class RulesEngine implements Ui {
   ): Promise<SignDataResponse> {
     const d = await this.#decide("ApproveSignData", request);
     if (d === undefined) return this.#next.approveSignData(request, options);
-    return { approved: d };
+    return markDenied({ approved: d }, d ? undefined : "rule");
   }
 
   /** ApproveListing: "Approve" returns all accounts, "Reject" null. */
@@ -701,7 +705,10 @@ export class RulesEngine implements Ui {
   ): Promise<ListResponse> {
     const d = await this.#decide("ApproveListing", request);
     if (d === undefined) return this.#next.approveListing(request, options);
-    return { accounts: d ? request.accounts : null };
+    return markDenied(
+      { accounts: d ? request.accounts : null },
+      d ? undefined : "rule",
+    );
   }
 
   /** Always forwarded: rules never create accounts. */

@@ -1,3 +1,4 @@
+import { StaveError } from "../errors.ts";
 import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { decodeRlp, encodeRlp, getBytes, hexlify, toBeHex } from "ethers";

@@ -56,6 +56,7 @@ import type {
   UserInputResponse,
   ValidationInfo,
 } from "./ui.ts";
+import { type DeniedBy, markDenied } from "./ui.ts";
 
 /** How many accounts OnSignerStartup lists (ui-api.md §5.7). */
 export const STARTUP_ACCOUNTS_SHOWN = 20;
@@ -494,38 +495,41 @@ export class CliUi implements CancellableUi {
     );
   }
 
-  /** Shows a screen and asks `Approve? [y/N]:`; true only for `y`. */
+  /**
+   * Shows a screen and asks `Approve? [y/N]:`; true only for `y`, else who
+   * denied (the operator, the end of input, or the caller's abort).
+   */
   async #confirm(
     kind: DialogKind,
     screen: () => string,
     signal?: AbortSignal,
-  ): Promise<boolean> {
+  ): Promise<true | DeniedBy> {
     if (this.atEndOfInput) {
       this.#endOfInput(kind);
-      return false;
+      return "end of input";
     }
-    if (!(await this.#acquire(signal))) return false;
+    if (!(await this.#acquire(signal))) return "timeout";
     try {
       if (this.atEndOfInput) {
         this.#endOfInput(kind);
-        return false;
+        return "end of input";
       }
       this.#term.write(screen());
       this.#term.write("Approve? [y/N]:\n");
       const answer = await this.#readString(signal);
       if (answer === ABORTED) {
         this.#term.write("\nNo answer in time, request denied.\n" + SHORT_RULE);
-        return false;
+        return "timeout";
       }
       if (answer === null) {
         // end the dangling "> " so later output starts on its own line
         this.#term.write("\n");
         this.#endOfInput(kind);
-        return false;
+        return "end of input";
       }
       if (answer === "y") return true;
       this.#term.write(SHORT_RULE);
-      return false;
+      return "operator";
     } finally {
       this.#release();
     }
@@ -541,7 +545,10 @@ export class CliUi implements CancellableUi {
       () => formatTxRequest(request),
       options?.signal,
     );
-    return { transaction: request.transaction, approved: ok };
+    return markDenied(
+      { transaction: request.transaction, approved: ok === true },
+      ok === true ? undefined : ok,
+    );
   }
 
   /** ui-api.md §5.4 */
@@ -554,7 +561,7 @@ export class CliUi implements CancellableUi {
       () => formatSignDataRequest(request),
       options?.signal,
     );
-    return { approved: ok };
+    return markDenied({ approved: ok === true }, ok === true ? undefined : ok);
   }
 
   /** ui-api.md §5.5; `y` returns every account, anything else `null`. */
@@ -567,7 +574,10 @@ export class CliUi implements CancellableUi {
       () => formatListRequest(request),
       options?.signal,
     );
-    return { accounts: ok ? request.accounts : null };
+    return markDenied(
+      { accounts: ok === true ? request.accounts : null },
+      ok === true ? undefined : ok,
+    );
   }
 
   /** ui-api.md §5.6 */
@@ -580,7 +590,7 @@ export class CliUi implements CancellableUi {
       () => formatNewAccountRequest(request),
       options?.signal,
     );
-    return { approved: ok };
+    return markDenied({ approved: ok === true }, ok === true ? undefined : ok);
   }
 
   /**

@@ -32,6 +32,7 @@ import type {
   UserInputRequest,
   UserInputResponse,
 } from "./ui.ts";
+import { type DeniedBy, markDenied } from "./ui.ts";
 
 /** The structured logger the UIs log through (daemon log records). */
 export interface UiLogger {
@@ -199,7 +200,7 @@ export function withApprovalTimeout(
     kind: ApprovalKind | "OnInputRequired",
     outer: AbortSignal | undefined,
     call: (opts: UiCallOptions) => Promise<T>,
-    onTimeout: () => T,
+    onTimeout: (by: DeniedBy) => T,
   ): Promise<T> {
     const ac = new AbortController();
     const forward = () => ac.abort(outer?.reason);
@@ -217,6 +218,7 @@ export function withApprovalTimeout(
         why: string,
         message: string,
         kv: Record<string, unknown>,
+        by: DeniedBy = "timeout",
       ) => {
         if (done) return;
         finish();
@@ -229,13 +231,18 @@ export function withApprovalTimeout(
         }
         logger.warn(message, { request: kind, ...kv });
         try {
-          resolve(onTimeout());
+          resolve(onTimeout(by));
         } catch (e) {
           reject(e);
         }
       };
       const onShutdown = () =>
-        giveUp("signer shutting down", "Shutting down, request denied", {});
+        giveUp(
+          "signer shutting down",
+          "Shutting down, request denied",
+          {},
+          "shutdown",
+        );
       const timer = timed
         ? setT(() =>
           kind === "OnInputRequired"
@@ -282,28 +289,29 @@ export function withApprovalTimeout(
         "ApproveTx",
         o?.signal,
         (opts) => inner.approveTx(req, opts),
-        () => deniedResponse("ApproveTx", req) as SignTxResponse,
+        (by) =>
+          markDenied(deniedResponse("ApproveTx", req) as SignTxResponse, by),
       ),
     approveSignData: (req, o) =>
       guard(
         "ApproveSignData",
         o?.signal,
         (opts) => inner.approveSignData(req, opts),
-        () => ({ approved: false }),
+        (by) => markDenied({ approved: false }, by),
       ),
     approveListing: (req, o) =>
       guard(
         "ApproveListing",
         o?.signal,
         (opts) => inner.approveListing(req, opts),
-        () => ({ accounts: null }),
+        (by) => markDenied({ accounts: null }, by),
       ),
     approveNewAccount: (req, o) =>
       guard(
         "ApproveNewAccount",
         o?.signal,
         (opts) => inner.approveNewAccount(req, opts),
-        () => ({ approved: false }),
+        (by) => markDenied({ approved: false }, by),
       ),
     onInputRequired: (req, o) =>
       guard(

@@ -46,6 +46,7 @@ import type {
   UserInputRequest,
   UserInputResponse,
 } from "./ui.ts";
+import { markDenied } from "./ui.ts";
 
 /** Most `clef_*` calls buffered before the internal API is being served. */
 export const MAX_QUEUED_UI_CALLS = 256;
@@ -510,7 +511,7 @@ export class StdioUi implements CancellableUi {
     const s = await this.#request(method, request, signal);
     switch (s.kind) {
       case "result":
-        return decode(s.value);
+        return markDenied(decode(s.value) as T & object, "ui");
       case "error":
         throw s.error;
       case "closed":
@@ -518,9 +519,9 @@ export class StdioUi implements CancellableUi {
           request: kind,
           err: "input closed",
         });
-        return deniedResponse(kind, request) as T;
+        return markDenied(deniedResponse(kind, request), "end of input") as T;
       case "aborted":
-        return deniedResponse(kind, request) as T;
+        return markDenied(deniedResponse(kind, request), "timeout") as T;
     }
   }
 

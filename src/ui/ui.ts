@@ -191,3 +191,55 @@ export interface Ui {
   /** Reports the endpoints once the signer listens. */
   onSignerStartup(info: StartupInfo): void;
 }
+
+/**
+ * Who turned a request down (stave: for log lines and metrics; it never
+ * reaches the wire, where every denial is clef's `request denied`).
+ */
+export type DeniedBy =
+  | "rule"
+  | "operator"
+  | "ui"
+  | "timeout"
+  | "end of input"
+  | "shutdown";
+
+const DENIED_BY = Symbol("stave.deniedBy");
+
+/**
+ * Marks a "not approved" response with who decided (a hidden property: it
+ * is not serialised and a UI process cannot set it).
+ *
+ * @param response The response object.
+ * @param by Who denied; `undefined` leaves the response unmarked.
+ * @returns The same object.
+ *
+ * @example Usage
+ * ```ts
+ * import { deniedBy, markDenied } from "./ui.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * const r = markDenied({ approved: false }, "operator");
+ * strictEqual(deniedBy(r), "operator");
+ * strictEqual(JSON.stringify(r), '{"approved":false}');
+ * ```
+ */
+export function markDenied<T extends object>(
+  response: T,
+  by: DeniedBy | undefined,
+): T {
+  if (by !== undefined) {
+    Object.defineProperty(response, DENIED_BY, { value: by });
+  }
+  return response;
+}
+
+/**
+ * Reads the mark set by {@linkcode markDenied}.
+ *
+ * @param response A UI response.
+ * @returns Who denied it, if a layer said so.
+ */
+export function deniedBy(response: unknown): DeniedBy | undefined {
+  if (typeof response !== "object" || response === null) return undefined;
+  return (response as { [DENIED_BY]?: DeniedBy })[DENIED_BY];
+}

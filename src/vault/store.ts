@@ -85,6 +85,24 @@ export class MemoryStore implements Store {
     return Promise.resolve();
   }
 
+  /**
+   * Replaces a value as a function of the stored one (as
+   * `AesGcmStore.update`; in memory it is atomic by itself).
+   * @param key The key; must not be empty.
+   * @param next The new value from the current one; `undefined` writes
+   *   nothing.
+   * @returns What was written, or `undefined`.
+   */
+  update(
+    key: string,
+    next: (current: string | undefined) => string | undefined,
+  ): Promise<string | undefined> {
+    if (key.length === 0) return Promise.reject(new StoreKeyError());
+    const value = next(this.#data.get(key));
+    if (value !== undefined) this.#data.set(key, value);
+    return Promise.resolve(value);
+  }
+
   /** The keys currently stored, in insertion order (for tests). */
   keys(): string[] {
     return [...this.#data.keys()];
