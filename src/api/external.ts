@@ -95,6 +95,8 @@ export interface SignerOptions {
   unlocker: KeyUnlocker;
   /** Present when `--keycache` is on (the default). */
   keyCache?: KeyCache;
+  /** Told of key decryptions and key-cache hits (metrics). */
+  observer?: { keyUnlocked(): void; keyCacheHit(): void };
   /** Present with `--clique-guard`. */
   cliqueGuard?: CliqueGuard;
   logger: SignerLogger;
@@ -488,7 +490,10 @@ export class SignerApi {
       : undefined;
     if (cache && stamp) {
       const hit = cache.get(checksummed, stamp);
-      if (hit) return hit;
+      if (hit) {
+        this.#o.observer?.keyCacheHit();
+        return hit;
+      }
     }
     let password = stored;
     if (password === undefined) {
@@ -511,6 +516,7 @@ export class SignerApi {
       json,
       password,
     );
+    this.#o.observer?.keyUnlocked();
     try {
       checkKeyAddress(derived, address);
     } catch (err) {

@@ -46,6 +46,16 @@ import { AuditLogger } from "../api/audit_log.ts";
 import { CliqueGuard } from "../api/clique_guard.ts";
 import { KeyCache, KeyUnlocker } from "../api/key_unlock.ts";
 import { currentCallFields, RpcServer } from "../rpc/dispatch.ts";
+import type { MetricsServer } from "../rpc/metrics_server.ts";
+import { SignerMetrics } from "../api/metrics.ts";
+import { CLEF_VERSION, STAVE_VERSION } from "./help.ts";
+import {
+  cliqueStatusNotifier,
+  PART_PROBE_TIMEOUT_MS,
+  type PartProbe,
+  startMetricsEndpoint,
+  startWatchdog,
+} from "./observability.ts";
 import { type IpcServer, startIpcServer } from "../rpc/unix_server.ts";
 import { type HttpServer, startHttpServer } from "../rpc/http_server.ts";
 import { sdNotify } from "../rpc/notify.ts";
@@ -161,6 +171,10 @@ class Daemon {
   #db: GuardDb | undefined;
   #dbStorageKey: RuleStorageKey | undefined;
   #rules: RulesEngine | undefined;
+  /** `--metrics`: the signer's metrics. */
+  #metrics: SignerMetrics | undefined;
+  #ipc: IpcServer | undefined;
+  #http: HttpServer | undefined;
   #rulesHash = "";
   #cleanup: (() => Promise<void> | void)[] = [];
   /** Aborted on SIGINT/SIGTERM: pending approvals are denied at once. */
@@ -213,6 +227,17 @@ class Daemon {
     await this.#checkFolders();
     const fourByte = await this.#loadFourByte();
 
+    if (o.metrics) {
+      this.#metrics = new SignerMetrics({
+        version: STAVE_VERSION,
+        clefVersion: CLEF_VERSION,
+        startTimeSeconds: Math.floor(performance.timeOrigin / 1000),
+        connections: () => [
+          ["ipc", this.#ipc?.connections ?? 0],
+          ["http", this.#http?.connections ?? 0],
+        ],
+      });
+    }
     await this.#openVault(baseUi);
     await this.#openGuardDb();
     const guardedUi = withApprovalTimeout(baseUi, o.approvalTimeoutMs, log, {
@@ -233,6 +258,7 @@ class Daemon {
       log.info("Clef is in advanced mode: will warn instead of reject");
     }
     const unlocker = new KeyUnlocker();
+    const guard = o.cliqueGuard ? this.#cliqueGuard() : undefined;
     const api = new SignerApi({
       ui,
       keystore,
@@ -242,9 +268,11 @@ class Daemon {
       fourByte,
       unlocker,
       keyCache: o.keyCache ? new KeyCache() : undefined,
-      cliqueGuard: o.cliqueGuard ? this.#cliqueGuard() : undefined,
+      observer: this.#metrics,
+      cliqueGuard: guard,
       logger: log,
     });
+    const sealed = cliqueStatusNotifier();
     this.#cleanup.push(() => api.close());
     if (o.keyCheck && this.#vault) {
       await this.#checkStoredPasswords(api, keystore);
@@ -255,6 +283,13 @@ class Daemon {
     const rpc = new RpcServer({
       logger: {
         served: (method, reqid, durationMs, error, fields = {}) => {
+          this.#metrics?.served({ method, durationMs, error, fields });
+          if (
+            error === undefined && typeof fields.number === "bigint" &&
+            typeof fields.account === "string"
+          ) {
+            sealed(fields.account, fields.number);
+          }
           // method is in the message; reqid, account, number, by follow.
           const { method: _, ...call } = fields;
           const duration = `${durationMs.toFixed(3)}ms`;
@@ -294,6 +329,7 @@ class Daemon {
         throw new FatalError(`Could not start RPC api: ${errorText(err)}`);
       }
       httpUrl = http.url;
+      this.#http = http;
       log.info("HTTP endpoint opened", { url: httpUrl });
       this.#cleanup.unshift(async () => {
         await http.close({ graceMs: SHUTDOWN_GRACE_MS });
@@ -312,6 +348,7 @@ class Daemon {
         throw new FatalError(`Could not start IPC api: ${errorText(err)}`);
       }
       ipcPath = path;
+      this.#ipc = ipc;
       log.info("IPC endpoint opened", { url: path });
       this.#cleanup.unshift(async () => {
         await ipc.close({ graceMs: SHUTDOWN_GRACE_MS });
@@ -336,6 +373,31 @@ class Daemon {
         log.error("UI test failed", { err: errorText(err) })
       );
     }
+
+    const probes = this.#healthProbes(guard);
+    if (this.#metrics) {
+      let endpoint: MetricsServer;
+      try {
+        endpoint = startMetricsEndpoint({
+          host: o.metricsAddr,
+          port: o.metricsPort,
+          metrics: this.#metrics,
+          probes,
+        });
+      } catch (err) {
+        throw new FatalError(
+          `Could not start metrics endpoint: ${errorText(err)}`,
+        );
+      }
+      log.info("Metrics endpoint opened", { url: `${endpoint.url}metrics` });
+      this.#cleanup.unshift(() => endpoint.close());
+    }
+    const stopWatchdog = startWatchdog(
+      this.#rules ? { rules: probes.rules } : {},
+      log,
+      (name) => Deno.env.get(name),
+    );
+    this.#cleanup.unshift(stopWatchdog);
 
     ui.onSignerStartup({
       info: {
@@ -577,7 +639,15 @@ class Daemon {
         : this.#vault!.jsStorage,
       timeoutMs: this.#o.rulesTimeoutMs,
       logger: this.#log,
-      jsConsole: (line) => writeStderr(line + "\n"),
+      // As clef: rule console lines as they are, except in a structured
+      // log format, where they become records like every other line.
+      jsConsole: this.#o.logFormat === "terminal"
+        ? (line) => writeStderr(line + "\n")
+        : (line) => this.#log.info(line),
+      observe: this.#metrics
+        ? (hook, seconds, stopped) =>
+          this.#metrics?.ruleCall(hook, seconds, stopped)
+        : undefined,
     });
     try {
       await engine.init();
@@ -593,12 +663,57 @@ class Daemon {
     return engine;
   }
 
+  /**
+   * What `/health` (and the watchdog) probe: the vault (its config store
+   * reads and decrypts), the rules Worker (answers a ping), the Clique
+   * guard (its store or database answers), the endpoints.
+   */
+  #healthProbes(guard: CliqueGuard | undefined): Record<string, PartProbe> {
+    const probes: Record<string, PartProbe> = {};
+    const vault = this.#vault;
+    if (vault) {
+      probes.vault = async () => {
+        await vault.config.get("ruleset_sha256");
+        return { ok: true };
+      };
+    }
+    const rules = this.#rules;
+    if (rules) {
+      probes.rules = async () =>
+        await rules.responsive(PART_PROBE_TIMEOUT_MS - 500)
+          ? { ok: true }
+          : { ok: false, error: "the rules Worker does not answer" };
+    }
+    if (guard) {
+      probes.guard = async () => {
+        await guard.state("0x0000000000000000000000000000000000000000");
+        return { ok: true };
+      };
+    }
+    probes.endpoints = () =>
+      Promise.resolve(
+        (this.#o.ipcDisable || this.#ipc) && (!this.#o.http || this.#http)
+          ? { ok: true }
+          : { ok: false, error: "an endpoint is not listening" },
+      );
+    return probes;
+  }
+
   /** SIGHUP: re-read and re-check the rules; keep the old ones on failure. */
   async #reloadRules(): Promise<void> {
     if (!this.#rules) {
       this.#log.info("SIGHUP ignored: no rules file configured");
       return;
     }
+    await sdNotify("RELOADING=1");
+    try {
+      await this.#reloadAttestedRules(this.#rules);
+    } finally {
+      await sdNotify("READY=1");
+    }
+  }
+
+  async #reloadAttestedRules(rules: RulesEngine): Promise<void> {
     let next: { source: string; hash: string };
     try {
       next = await this.#readAttestedRules();
@@ -609,7 +724,7 @@ class Daemon {
       return;
     }
     try {
-      await this.#rules.reload(next.source);
+      await rules.reload(next.source);
     } catch (err) {
       this.#log.error("Rules reload refused, keeping the current rules", {
         err: errorText(err),

@@ -18,8 +18,11 @@ import {
 export const STAVE_VERSION: string = config.version;
 
 /** The go-ethereum release whose Clef stave reproduces. */
+export const CLEF_VERSION = "1.17.4";
+
+/** What `--version` says stave replaces. */
 export const CLEF_COMPAT =
-  "Clef of go-ethereum 1.17.4 (external API 6.1.0, internal API 7.0.1)";
+  `Clef of go-ethereum ${CLEF_VERSION} (external API 6.1.0, internal API 7.0.1)`;
 
 /**
  * The `--version` text.

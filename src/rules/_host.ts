@@ -537,6 +537,7 @@ export function ruleHost(
     const msg = e.data;
     if (msg.t === "load") load(msg.source);
     else if (msg.t === "call") call(msg);
+    else if (msg.t === "ping") post({ t: "pong", n: msg.n });
     else if (msg.t === "probe") {
       void probe().then((permissions) => post({ t: "probe", permissions }));
     }

@@ -164,6 +164,11 @@ export interface RulesEngineOptions {
    * needs more is stopped and the request denied. Default 128.
    */
   heapMb?: number;
+  /**
+   * Told of every hook call: its time (storage writes included) and
+   * whether it was stopped (timeout, heap limit, crash). For metrics.
+   */
+  observe?: (hook: string, seconds: number, stopped: boolean) => void;
 }
 
 /** The rules file cannot be used (does not compile, throws, or hangs). */
@@ -262,6 +267,7 @@ class RuleWorker {
   #port: MessagePort;
   #host: WorkerHost;
   #pending: Pending | undefined;
+  #pongs = new Map<number, () => void>();
   #onLoaded!: (error: string | undefined) => void;
 
   constructor(source: string, host: WorkerHost) {
@@ -325,7 +331,31 @@ class RuleWorker {
         return;
       case "probe":
         return;
+      case "pong":
+        this.#pongs.get(msg.n)?.();
+        return;
     }
+  }
+
+  /**
+   * Resolves true when the rule host answers a ping within `timeoutMs`
+   * (it is not wedged), false otherwise.
+   */
+  ping(timeoutMs: number): Promise<boolean> {
+    if (this.dead) return Promise.resolve(false);
+    const n = nextCallId++;
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#pongs.delete(n);
+        resolve(false);
+      }, timeoutMs);
+      this.#pongs.set(n, () => {
+        clearTimeout(timer);
+        this.#pongs.delete(n);
+        resolve(true);
+      });
+      this.#post({ t: "ping", n });
+    });
   }
 
   async #answerGet(p: Pending, msg: GetMessage): Promise<void> {
@@ -448,7 +478,9 @@ function formatMs(ms: number): string {
  */
 export class RulesEngine implements Ui {
   #next: CancellableUi;
-  #opts: Required<Omit<RulesEngineOptions, "jsConsole" | "heapMb">>;
+  #opts:
+    & Required<Omit<RulesEngineOptions, "jsConsole" | "heapMb" | "observe">>
+    & Pick<RulesEngineOptions, "observe">;
   #host: WorkerHost;
   #source: string;
   #worker: RuleWorker | undefined;
@@ -470,6 +502,7 @@ export class RulesEngine implements Ui {
       timeoutMs: opts.timeoutMs,
       logger: opts.logger,
       graceMs: opts.graceMs ?? 1000,
+      observe: opts.observe,
     };
     const log = opts.jsConsole ?? ((line: string) => opts.logger.info(line));
     this.#host = {
@@ -559,6 +592,20 @@ export class RulesEngine implements Ui {
     });
   }
 
+  /**
+   * Whether the rule host answers within `timeoutMs` (health, watchdog). A
+   * host busy with a rule answers once the call ends (at the latest at the
+   * rules timeout); one that was stopped is replaced by the next call and
+   * counts as answering when the replacement does.
+   *
+   * @param timeoutMs How long to wait for the answer.
+   * @returns false when the host is wedged or the engine is closed.
+   */
+  async responsive(timeoutMs: number): Promise<boolean> {
+    if (this.#closed) return false;
+    return await this.#currentWorker().ping(timeoutMs);
+  }
+
   /** Stops the Worker; later approvals fail, notifications are dropped. */
   close(): void {
     this.#closed = true;
@@ -587,7 +634,9 @@ export class RulesEngine implements Ui {
         return { kind: "failed", error: `failed marshalling data: ${e}` };
       }
       const worker = this.#currentWorker();
+      const started = performance.now();
       const o = await worker.call(hook, json, this.#limits(false));
+      const observe = this.#opts.observe;
       if (o.kind === "stopped") {
         if (o.reason === "timeout") {
           logger.warn("Rule timed out, request denied", {
@@ -607,6 +656,7 @@ export class RulesEngine implements Ui {
           });
         }
         if (!this.#closed) this.#currentWorker(); // spawn the replacement now
+        observe?.(hook, (performance.now() - started) / 1000, true);
         return { kind: "stopped", reason: o.reason };
       }
       // A failed read fails the request even if the rule caught it.
@@ -623,6 +673,7 @@ export class RulesEngine implements Ui {
           throw forCaller(e, "write");
         }
       }
+      observe?.(hook, (performance.now() - started) / 1000, false);
       if (!o.msg.ok) {
         if (o.msg.phase === "rules") {
           logger.warn("Execution failed", { err: o.msg.error });

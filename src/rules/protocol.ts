@@ -72,8 +72,27 @@ export interface ProbeMessage {
   t: "probe";
 }
 
+/**
+ * main → rule host: answer with a {@linkcode PongMessage} (health and the
+ * systemd watchdog: the host's event loop is free, not wedged).
+ */
+export interface PingMessage {
+  /** Message type. */
+  t: "ping";
+  /** Echoed in the answer. */
+  n: number;
+}
+
+/** rule host → main: the answer to a {@linkcode PingMessage}. */
+export interface PongMessage {
+  /** Message type. */
+  t: "pong";
+  /** The ping's number. */
+  n: number;
+}
+
 /** Messages the main thread sends to the rule host (over the port). */
-export type ToWorker = LoadMessage | CallMessage | ProbeMessage;
+export type ToWorker = LoadMessage | CallMessage | ProbeMessage | PingMessage;
 
 /** main → rules Worker, once after spawn: start the rule host. */
 export interface StartMessage {
@@ -160,7 +179,8 @@ export type FromWorker =
   | LogMessage
   | GetMessage
   | DoneMessage
-  | ProbeResultMessage;
+  | ProbeResultMessage
+  | PongMessage;
 
 /** Int32 index of the answer state in the get buffer. */
 export const GET_STATE = 0;
