@@ -32,6 +32,8 @@ export const ACCEPT_BACKOFF_MIN_MS = 10;
 export const ACCEPT_BACKOFF_MAX_MS = 1000;
 /** While `accept` keeps failing, at most one log line per this interval. */
 const ACCEPT_LOG_INTERVAL_MS = 10_000;
+/** Quiet time after which a recovered accept is logged. */
+const ACCEPT_RECOVERY_QUIET_MS = 1000;
 /** How often a held connection re-checks for an idle one to close. */
 const ADMIT_RECHECK_MS = 250;
 
@@ -192,58 +194,73 @@ export async function acceptLoop<C extends Deno.Conn>(
   onConn: (conn: C) => void,
   opts: AcceptLoopOptions,
 ): Promise<void> {
+  const { signal, name, log } = opts;
   let delay = 0;
+  // Failures since the last recovery line; one failure line per 10 s at
+  // most, and one recovery line once a second has passed without failure
+  // (descriptors freed one at a time make accept fail and succeed in turn).
   let failures = 0;
   let lastLog = -Infinity;
-  const { signal, name, log } = opts;
-  while (!signal.aborted) {
-    let conn: C;
-    try {
-      conn = await listener.accept();
-    } catch (e) {
-      if (signal.aborted || e instanceof Deno.errors.BadResource) return;
-      failures++;
-      delay = Math.min(
-        Math.max(delay * 2, ACCEPT_BACKOFF_MIN_MS),
-        ACCEPT_BACKOFF_MAX_MS,
-      );
-      const now = performance.now();
-      if (now - lastLog >= ACCEPT_LOG_INTERVAL_MS) {
-        lastLog = now;
-        log(
-          `${name}: accept failed (${
-            e instanceof Error ? e.message : String(e)
-          }); retrying in ${delay} ms`,
-        );
-      }
-      await sleep(delay, signal);
-      continue;
-    }
-    if (failures > 0) {
-      log(`${name}: accepting connections again after ${failures} failures`);
-      failures = 0;
-      delay = 0;
-      lastLog = -Infinity;
-    }
-    if (signal.aborted) {
-      conn.close();
-      return;
-    }
-    if (opts.admit && !(await opts.admit())) {
-      conn.close();
-      return;
-    }
-    try {
-      onConn(conn);
-    } catch (e) {
-      log(
-        `${name}: connection setup failed: ${
-          e instanceof Error ? e.message : String(e)
-        }`,
-      );
+  let recovery: ReturnType<typeof setTimeout> | undefined;
+  try {
+    while (!signal.aborted) {
+      let conn: C;
       try {
+        conn = await listener.accept();
+      } catch (e) {
+        if (signal.aborted || e instanceof Deno.errors.BadResource) return;
+        clearTimeout(recovery);
+        recovery = undefined;
+        failures++;
+        delay = Math.min(
+          Math.max(delay * 2, ACCEPT_BACKOFF_MIN_MS),
+          ACCEPT_BACKOFF_MAX_MS,
+        );
+        const now = performance.now();
+        if (now - lastLog >= ACCEPT_LOG_INTERVAL_MS) {
+          lastLog = now;
+          log(
+            `${name}: accept failed (${
+              e instanceof Error ? e.message : String(e)
+            }); retrying with backoff (${failures} failures so far)`,
+          );
+        }
+        await sleep(delay, signal);
+        continue;
+      }
+      delay = 0;
+      if (failures > 0 && recovery === undefined) {
+        recovery = setTimeout(() => {
+          recovery = undefined;
+          log(
+            `${name}: accepting connections again after ${failures} failed accepts`,
+          );
+          failures = 0;
+          lastLog = -Infinity;
+        }, ACCEPT_RECOVERY_QUIET_MS);
+      }
+      if (signal.aborted) {
         conn.close();
-      } catch { /* closed */ }
+        return;
+      }
+      if (opts.admit && !(await opts.admit())) {
+        conn.close();
+        return;
+      }
+      try {
+        onConn(conn);
+      } catch (e) {
+        log(
+          `${name}: connection setup failed: ${
+            e instanceof Error ? e.message : String(e)
+          }`,
+        );
+        try {
+          conn.close();
+        } catch { /* closed */ }
+      }
     }
+  } finally {
+    clearTimeout(recovery);
   }
 }

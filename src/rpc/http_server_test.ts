@@ -609,7 +609,7 @@ Deno.test("startHttpServer() shares one budget among bodies in flight", async ()
   }, {
     bodyLimit: 1536 * 1024,
     bodyBudgetBytes: 1024 * 1024,
-    readTimeoutMs: 1500,
+    readTimeoutMs: 5000,
   });
 });
 
