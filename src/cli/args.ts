@@ -152,6 +152,23 @@ export const GLOBAL_FLAGS: readonly FlagSpec[] = [
       "Refuse to sign two different Clique headers for the same height (stave)",
   },
   {
+    name: "http.tls.cert",
+    type: "string",
+    usage: "Serve HTTPS with this certificate chain (PEM file; stave)",
+  },
+  {
+    name: "http.tls.key",
+    type: "string",
+    usage:
+      "Private key (PEM file, no permission for others) of --http.tls.cert (stave)",
+  },
+  {
+    name: "http.tls.clientca",
+    type: "string",
+    usage:
+      "Require HTTPS clients to present a certificate signed by a CA in this PEM file (stave)",
+  },
+  {
     name: "log.format",
     type: "string",
     usage: "Log format to use (terminal, logfmt, json)",
@@ -365,6 +382,12 @@ export interface GlobalOptions {
   cliqueGuard: boolean;
   /** `--keycheck` (stave; default true). */
   keyCheck: boolean;
+  /** `--http.tls.cert` (stave): PEM file, `""` for plain HTTP. */
+  httpTlsCert: string;
+  /** `--http.tls.key` (stave): PEM file. */
+  httpTlsKey: string;
+  /** `--http.tls.clientca` (stave): PEM file, `""` for no client certificates. */
+  httpTlsClientCa: string;
   /** `--log.format` (geth's values; default `terminal`). */
   logFormat: "terminal" | "logfmt" | "json";
   /** `--metrics` (stave; geth's flag names). */
@@ -556,6 +579,9 @@ export function defaultOptions(env: ArgsEnv): GlobalOptions {
     rulesTimeoutMs: 1_000,
     cliqueGuard: false,
     keyCheck: true,
+    httpTlsCert: "",
+    httpTlsKey: "",
+    httpTlsClientCa: "",
     logFormat: "terminal",
     metrics: false,
     metricsAddr: "127.0.0.1",
@@ -1009,6 +1035,15 @@ function applyValues(opts: GlobalOptions, values: Values, env: ArgsEnv): void {
         break;
       case "log.format":
         opts.logFormat = s as GlobalOptions["logFormat"];
+        break;
+      case "http.tls.cert":
+        opts.httpTlsCert = s;
+        break;
+      case "http.tls.key":
+        opts.httpTlsKey = s;
+        break;
+      case "http.tls.clientca":
+        opts.httpTlsClientCa = s;
         break;
       case "metrics":
         opts.metrics = b;

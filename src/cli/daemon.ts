@@ -67,7 +67,7 @@ import {
   openAppendNoFollow,
   UnsafePathError,
 } from "./fs_safety.ts";
-import { openVault, type Vault } from "./fs_vault.ts";
+import { openVault, readPrivateFile, type Vault } from "./fs_vault.ts";
 import type { GuardDb } from "../db/pg.ts";
 import { PgGuardBackend } from "../db/pg_guard.ts";
 import { PgRuleStorage } from "../db/pg_storage.ts";
@@ -99,6 +99,9 @@ const MASTER_PASSWORD_PROMPT: UserInputRequest = {
   prompt: "Please enter the password to decrypt the master seed",
   isPassword: true,
 };
+
+/** Largest PEM file read for `--http.tls.*`. */
+const MAX_PEM_FILE_SIZE = 1 << 20;
 
 /** How long shutdown waits for in-flight requests. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -317,7 +320,9 @@ class Daemon {
     if (o.http) {
       let http: HttpServer;
       try {
+        const tls = await this.#readTlsFiles();
         http = await startHttpServer(rpc, {
+          tls,
           host: o.httpAddr,
           port: o.httpPort,
           vhosts: o.httpVhosts.split(",").map((h) => h.trim()).filter((h) =>
@@ -661,6 +666,47 @@ class Daemon {
     this.#cleanup.push(() => engine.close());
     this.#log.info("Rule engine configured", { file: this.#o.rules });
     return engine;
+  }
+
+  /**
+   * `--http.tls.cert`/`--http.tls.key`/`--http.tls.clientca`: the PEM
+   * files, checked before anything listens (the key, like the master
+   * password file, must have no permission bit for others).
+   */
+  async #readTlsFiles(): Promise<
+    { cert: string; key: string; clientCa?: string } | undefined
+  > {
+    const o = this.#o;
+    if (o.httpTlsCert === "" && o.httpTlsKey === "") {
+      if (o.httpTlsClientCa !== "") {
+        throw new FatalError(
+          "--http.tls.clientca needs --http.tls.cert and --http.tls.key",
+        );
+      }
+      return undefined;
+    }
+    if (o.httpTlsCert === "" || o.httpTlsKey === "") {
+      throw new FatalError(
+        "--http.tls.cert and --http.tls.key go together",
+      );
+    }
+    const pem = async (path: string, secret: boolean) => {
+      try {
+        return secret
+          ? await readPrivateFile(path, MAX_PEM_FILE_SIZE)
+          : await Deno.readTextFile(path);
+      } catch (err) {
+        // the caller says "Could not start RPC api: <this>"
+        throw new Error(errorText(err), { cause: err });
+      }
+    };
+    return {
+      cert: await pem(o.httpTlsCert, false),
+      key: await pem(o.httpTlsKey, true),
+      clientCa: o.httpTlsClientCa === ""
+        ? undefined
+        : await pem(o.httpTlsClientCa, false),
+    };
   }
 
   /**

@@ -133,6 +133,30 @@ function firstLine(path: string, bytes: Uint8Array): string {
 }
 
 /**
+ * Reads a small private file whole (a TLS private key): it must exist and
+ * have no permission bit for others, as a password file.
+ *
+ * @param path The file.
+ * @param limit Largest size read.
+ * @returns The file's text.
+ * @throws {StaveError} clef's stat text, `file (<path>) has insecure file
+ *   permissions (<mode>)`, or a size error.
+ */
+export async function readPrivateFile(
+  path: string,
+  limit: number,
+): Promise<string> {
+  const info = await statOrFail(path);
+  checkPermissions(path, info, 0o007);
+  const bytes = await readCapped(path, info, limit);
+  try {
+    return new TextDecoder().decode(bytes);
+  } finally {
+    bytes.fill(0);
+  }
+}
+
+/**
  * Reads a master password file (stave `--signersecret`, spec §2.2): its
  * first line without the trailing `\n` / `\r\n`. The file must not be
  * readable or writable by others (group-read is fine: systemd

@@ -190,7 +190,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * @returns Resolves when the loop has ended.
  */
 export async function acceptLoop<C extends Deno.Conn>(
-  listener: Deno.Listener<C>,
+  listener: Pick<Deno.Listener<C>, "accept">,
   onConn: (conn: C) => void,
   opts: AcceptLoopOptions,
 ): Promise<void> {

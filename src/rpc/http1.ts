@@ -217,7 +217,7 @@ function httpDate(): string {
 /** One client connection. */
 export class Http1Connection implements LimitedConnection {
   readonly done: Promise<void>;
-  #conn: Deno.TcpConn;
+  #conn: Deno.Conn<Deno.NetAddr>;
   #handler: Http1Handler;
   #o: Http1Options;
   #onIdle: () => void;
@@ -227,7 +227,7 @@ export class Http1Connection implements LimitedConnection {
   #closed = false;
 
   constructor(
-    conn: Deno.TcpConn,
+    conn: Deno.Conn<Deno.NetAddr>,
     handler: Http1Handler,
     o: Http1Options,
     onIdle: () => void,
@@ -751,6 +751,14 @@ class BodyState {
   }
 }
 
+/** What the server needs of a listener (TCP, or TLS from tls_listener.ts). */
+export interface AcceptingListener {
+  /** The next connection. */
+  accept(): Promise<Deno.Conn<Deno.NetAddr>>;
+  /** Stops listening. */
+  close(): void;
+}
+
 /** A running HTTP/1 server. */
 export interface Http1Server {
   /** Open connections. */
@@ -768,7 +776,7 @@ export interface Http1Server {
  * @returns The running server.
  */
 export function serveHttp1(
-  listener: Deno.TcpListener,
+  listener: AcceptingListener,
   handler: Http1Handler,
   opts: Http1Options,
 ): Http1Server {
@@ -809,7 +817,7 @@ export function serveHttp1(
 }
 
 async function acceptLoopFor(
-  listener: Deno.TcpListener,
+  listener: AcceptingListener,
   limiter: ConnectionLimiter<Http1Connection>,
   handler: Http1Handler,
   opts: Http1Options,

@@ -31,7 +31,9 @@ import { JsonStreamDecoder } from "../json.ts";
 import { parseMediaType } from "../signing/content_type.ts";
 import type { Metadata } from "../ui/ui.ts";
 import { HTTP_REQUEST_TIMEOUT_MS, type RpcServer } from "./dispatch.ts";
+import { listenTls } from "./tls_listener.ts";
 import {
+  type AcceptingListener,
   BodyBudget,
   BodyReadError,
   type Http1Request,
@@ -71,6 +73,11 @@ const ACCEPTED_CONTENT_TYPES = [
 export interface HttpServerOptions {
   /** Listen host (`--http.addr`, default `localhost`). */
   host?: string;
+  /**
+   * HTTPS (`--http.tls.cert`/`--http.tls.key`, PEM text), and with
+   * `clientCa` mutual TLS (`--http.tls.clientca`).
+   */
+  tls?: { cert: string; key: string; clientCa?: string };
   /** Listen port (`--http.port`, default 8550; 0 picks a free port). */
   port?: number;
   /** `--http.vhosts` (default `["localhost"]`; `*` allows any). */
@@ -378,11 +385,28 @@ export function startHttpServer(
   rpc: RpcServer,
   opts: HttpServerOptions = {},
 ): Promise<HttpServer> {
+  if (opts.tls) return listenHttps(rpc, opts, opts.tls);
   try {
     return Promise.resolve(listenHttp(rpc, opts));
   } catch (e) {
     return Promise.reject(e);
   }
+}
+
+async function listenHttps(
+  rpc: RpcServer,
+  opts: HttpServerOptions,
+  tls: NonNullable<HttpServerOptions["tls"]>,
+): Promise<HttpServer> {
+  const host = opts.host ?? DEFAULT_HTTP_HOST;
+  const listener = await listenTls({
+    hostname: host === "" ? "0.0.0.0" : host,
+    port: opts.port ?? DEFAULT_HTTP_PORT,
+    cert: tls.cert,
+    key: tls.key,
+    clientCa: tls.clientCa,
+  });
+  return serveListener(rpc, opts, listener, listener.addr, "https");
 }
 
 function listenHttp(rpc: RpcServer, opts: HttpServerOptions): HttpServer {
@@ -420,6 +444,16 @@ function serveOn(
     }
     throw e;
   }
+  return serveListener(rpc, opts, listener, listener.addr, "http");
+}
+
+function serveListener(
+  rpc: RpcServer,
+  opts: HttpServerOptions,
+  listener: AcceptingListener,
+  a: Deno.NetAddr,
+  scheme: "http" | "https",
+): HttpServer {
   const log = opts.log ?? ((m: string) => console.error(m));
   const handler = httpHandler(rpc, opts);
   const server: Http1Server = serveHttp1(listener, async (req) => {
@@ -443,11 +477,10 @@ function serveOn(
     )),
     log,
   });
-  const a = listener.addr;
   const addr = joinHostPort(a.hostname, a.port);
   return {
     addr,
-    url: `http://${addr}/`,
+    url: `${scheme}://${addr}/`,
     get connections() {
       return server.connections;
     },
