@@ -187,6 +187,9 @@ Deno.test({
       });
       await geth.waitForBlock(3);
       const head = await geth.blockNumber();
+      for (const b of await checkBlocks(geth, 1, head)) {
+        strictEqual(b.sealer, w.address);
+      }
       await geth.stop();
       answering = false;
       await person;
