@@ -17,7 +17,10 @@ function counted(delayMs: number) {
       return Promise.resolve();
     },
   });
-  const db = new FourByteDb({ embedded: [], onCustomChange: () => file.changed() });
+  const db = new FourByteDb({
+    embedded: [],
+    onCustomChange: () => file.changed(),
+  });
   return { writes, file, db: () => db };
 }
 
@@ -72,7 +75,10 @@ Deno.test("CustomFourByteFile batches changes made during a write into the next 
         : Promise.resolve();
     },
   });
-  const db = new FourByteDb({ embedded: [], onCustomChange: () => file.changed() });
+  const db = new FourByteDb({
+    embedded: [],
+    onCustomChange: () => file.changed(),
+  });
   db.addSelector("a()", id(1));
   while (writes.length === 0) await new Promise((r) => setTimeout(r, 5));
   for (let i = 2; i < 50; i++) db.addSelector(`f${i}()`, id(i));
@@ -90,7 +96,10 @@ Deno.test("CustomFourByteFile writes atomically with mode 0600 and reports error
     const file = new CustomFourByteFile(path, () => db.customJson(), {
       onError: (e) => errors.push(e),
     });
-    const db = new FourByteDb({ embedded: [], onCustomChange: () => file.changed() });
+    const db = new FourByteDb({
+      embedded: [],
+      onCustomChange: () => file.changed(),
+    });
     db.addSelector("send(uint256)", new Uint8Array([0xa5, 0x2c, 0x10, 0x1e]));
     await file.close();
     strictEqual(

@@ -362,7 +362,11 @@ export const MAX_CLIQUE_NUMBER = 2n ** 64n - 1n;
  * guard that recorded it would refuse every real height after it.
  */
 export class CliqueNumberTooLargeError extends StaveError {
-  /** @param number The header's block number. */
+  /**
+   * Creates the error.
+   *
+   * @param number The header's block number.
+   */
   constructor(number: bigint) {
     super(
       `clique: refusing to seal block ${number}: a block number must fit in 64 bits`,
