@@ -147,3 +147,37 @@ Deno.test("KeyUnlocker.decrypt() hands over a key in a buffer of its own", async
     u.close();
   }
 });
+
+Deno.test("privateKeyToAddress() (run in the unlock Worker) never turns the key into a string", () => {
+  const proto = Uint8Array.prototype as unknown as { toHex?: () => string };
+  const toHex = proto.toHex;
+  const bigToString = BigInt.prototype.toString;
+  const key = new Uint8Array(32).map((_, i) => i + 1);
+  const keyHex = Array.from(key, (b) => b.toString(16).padStart(2, "0"))
+    .join("");
+  const want = privateKeyToAddress(key);
+  const made: string[] = [];
+  let got;
+  try {
+    if (toHex) {
+      proto.toHex = function (this: Uint8Array) {
+        const out = toHex.call(this);
+        made.push(out);
+        return out;
+      };
+    }
+    BigInt.prototype.toString = function (this: bigint, radix?: number) {
+      const out = bigToString.call(this, radix);
+      made.push(out);
+      return out;
+    };
+    got = privateKeyToAddress(key);
+  } finally {
+    if (toHex) proto.toHex = toHex;
+    BigInt.prototype.toString = bigToString;
+  }
+  deepStrictEqual(got, want);
+  for (const m of made) {
+    ok(!m.toLowerCase().includes(keyHex), "key as a string");
+  }
+});
