@@ -473,3 +473,42 @@ Deno.test("SignerApi with a Clique guard neither seals nor records a number over
     await t.done();
   }
 });
+
+Deno.test("SignerApi with --keycache=false wipes every key it was handed", async () => {
+  const handed: Uint8Array[] = [];
+  const real = new KeyUnlocker();
+  const unlocker = {
+    async decrypt(json: string, password: string) {
+      const k = await real.decrypt(json, password);
+      handed.push(k.privateKey);
+      return k;
+    },
+    close: () => real.close(),
+  } as unknown as KeyUnlocker;
+  const t = await setup({ stored: PW, keyCache: undefined, unlocker });
+  try {
+    await t.api.signData("text/plain", addr(), hello, META);
+    await t.api.signData(
+      "application/x-clique-header",
+      addr(),
+      cliqueHeader(5n, 1),
+      META,
+    );
+    const args = decodeSendTxArgs(parseJson(JSON.stringify({
+      from: ADDR,
+      to: ADDR,
+      gas: "0x5208",
+      gasPrice: "0x1",
+      value: "0x0",
+      nonce: "0x0",
+    })));
+    await t.api.signTransaction(args, undefined, META);
+    // A failing signature (wrong chain id 0 makes the signer refuse) too.
+    t.api.chainId = 0n;
+    await rejects(t.api.signTransaction(args, undefined, META));
+    strictEqual(handed.length, 4);
+    for (const k of handed) deepStrictEqual(k, new Uint8Array(32));
+  } finally {
+    await t.done();
+  }
+});

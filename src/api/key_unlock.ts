@@ -8,6 +8,10 @@
  * file's path and modification time, so the file on disk stays
  * authoritative. Everything is wiped on close.
  *
+ * The key crosses from the Worker in a transferred buffer (moved, never
+ * serialised: no copy stays in the Worker or in a message buffer); the
+ * caller owns it and wipes it in `finally` after signing.
+ *
  * The Worker is started on demand and stopped again once no decryption has
  * been asked for {@linkcode UNLOCK_WORKER_IDLE_MS}: with the key cache a
  * daemon rarely needs it after the first signature, and an idle Worker
@@ -73,7 +77,11 @@ export class KeyUnlocker {
     w.onmessage = (e) => {
       const { id, privateKey, address, error } = e.data;
       const p = this.#pending.get(id);
-      if (!p) return;
+      if (!p) {
+        // Nobody waits any more (shut down): the key is wiped, not dropped.
+        if (privateKey instanceof Uint8Array) privateKey.fill(0);
+        return;
+      }
       this.#pending.delete(id);
       if (error) {
         p.reject(

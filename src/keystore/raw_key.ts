@@ -64,7 +64,12 @@ export function validatePrivateKey(key: Uint8Array): void {
  */
 export function privateKeyToAddress(key: Uint8Array): Uint8Array {
   validatePrivateKey(key);
-  const pub = secp256k1.getPublicKey(key, false);
+  // Not secp256k1.getPublicKey(): its bytes → scalar step makes a hex
+  // string of the key, which cannot be wiped (issue 7).
+  const v = new DataView(key.buffer, key.byteOffset, 32);
+  const d = (v.getBigUint64(0) << 192n) | (v.getBigUint64(8) << 128n) |
+    (v.getBigUint64(16) << 64n) | v.getBigUint64(24);
+  const pub = secp256k1.Point.BASE.multiply(d).toBytes(false);
   return keccak_256(pub.subarray(1)).slice(12);
 }
 

@@ -1,16 +1,60 @@
 /**
  * The one secp256k1 signing path of stave: 65-byte `r ‖ s ‖ v` signatures
  * as go-ethereum's `crypto.Sign` produces them (spec signing.md §0):
- * deterministic nonce (RFC 6979, no extra entropy), low-S, `v` = recovery
- * id 0/1.
+ * deterministic nonce (RFC 6979 with HMAC-SHA256, no extra entropy),
+ * low-S, `v` = recovery id 0/1.
+ *
+ * ECDSA runs here over `@noble/curves`' point and scalar arithmetic rather
+ * than through noble's `sign()`, whose byte/number conversions go through
+ * hex strings: each signature left unwipeable string copies of the private
+ * key in the heap (issue 7). Here the key never becomes a string, the
+ * buffers that held it are wiped, and the nonce inversion is blinded as
+ * noble does; the signatures are noble's, bit for bit (cross-checked in
+ * the tests against noble and ethers).
  *
  * @module
  */
 import { secp256k1 } from "@noble/curves/secp256k1.js";
-import { sign as ethSign } from "micro-eth-signer/utils.js";
+import { hmac } from "@noble/hashes/hmac.js";
+import { sha256 } from "@noble/hashes/sha2.js";
 
 /** Length of an Ethereum signature `r ‖ s ‖ v`. */
 export const SIGNATURE_LENGTH = 65;
+
+const Fn = secp256k1.Point.Fn;
+const N = Fn.ORDER;
+
+// Big-endian 32 bytes → bigint through 64-bit words (no string on the way).
+function bytesToScalar(b: Uint8Array): bigint {
+  const v = new DataView(b.buffer, b.byteOffset, 32);
+  return (v.getBigUint64(0) << 192n) | (v.getBigUint64(8) << 128n) |
+    (v.getBigUint64(16) << 64n) | v.getBigUint64(24);
+}
+
+function scalarToBytes(n: bigint, out: Uint8Array, offset: number): void {
+  const v = new DataView(out.buffer, out.byteOffset + offset, 32);
+  const m = 0xffffffffffffffffn;
+  v.setBigUint64(0, (n >> 192n) & m);
+  v.setBigUint64(8, (n >> 128n) & m);
+  v.setBigUint64(16, (n >> 64n) & m);
+  v.setBigUint64(24, n & m);
+}
+
+// HMAC-SHA256 of the parts, written into `out` (noble wipes its buffers).
+function hmacInto(key: Uint8Array, out: Uint8Array, ...parts: Uint8Array[]) {
+  const h = hmac.create(sha256, key);
+  for (const p of parts) h.update(p);
+  h.digestInto(out);
+}
+
+// A blinding factor in [1, n-1] (noble's mapHashToField: 48 bytes mod n-1, +1).
+function blinding(): bigint {
+  const r = crypto.getRandomValues(new Uint8Array(48));
+  let x = 0n;
+  for (const b of r) x = (x << 8n) | BigInt(b);
+  r.fill(0);
+  return x % (N - 1n) + 1n;
+}
 
 /**
  * Signs a 32-byte digest (go-ethereum `crypto.Sign`).
@@ -38,17 +82,58 @@ export function signHash(hash: Uint8Array, privateKey: Uint8Array): Uint8Array {
   if (privateKey.length !== 32) {
     throw new RangeError("invalid private key length");
   }
-  let sig;
+  const d = bytesToScalar(privateKey);
+  if (d === 0n || d >= N) throw new RangeError("invalid private key");
+  // RFC 6979 §3.2: h1 = bits2int(H(m)) mod n; seed = int2octets(d) ‖
+  // int2octets(h1). For a valid key int2octets(d) is the key itself.
+  const m = bytesToScalar(hash) % N;
+  const h1 = new Uint8Array(32);
+  scalarToBytes(m, h1, 0);
+  const k = new Uint8Array(32);
+  const v = new Uint8Array(32).fill(1);
+  const zero = Uint8Array.of(0);
   try {
-    sig = ethSign(hash, privateKey, false);
-  } catch {
-    // noble's message could echo key material; keep it out of the error.
-    throw new RangeError("invalid private key");
+    hmacInto(k, k, v, zero, privateKey, h1);
+    hmacInto(k, v, v);
+    hmacInto(k, k, v, Uint8Array.of(1), privateKey, h1);
+    hmacInto(k, v, v);
+    for (let i = 0; i < 1000; i++) {
+      hmacInto(k, v, v);
+      const nonce = bytesToScalar(v);
+      if (nonce !== 0n && nonce < N) {
+        const q = secp256k1.Point.BASE.multiply(nonce).toAffine();
+        const r = Fn.create(q.x);
+        if (r !== 0n) {
+          // s = k⁻¹(m + r·d), the inversion blinded by a random b.
+          const b = blinding();
+          const ibk = Fn.inv(Fn.mul(b, nonce));
+          let s = Fn.create(ibk * Fn.create(Fn.mul(b, m) + Fn.mul(b, d) * r));
+          if (s !== 0n) {
+            let recovery = (q.x === r ? 0 : 2) | Number(q.y & 1n);
+            if (s > N >> 1n) {
+              s = N - s;
+              recovery ^= 1;
+            }
+            // The yellow paper bans recovery ids 2 and 3 (x ≥ n).
+            if (recovery > 1) {
+              throw new RangeError("invalid signature rec=2 or 3");
+            }
+            const out = new Uint8Array(SIGNATURE_LENGTH);
+            scalarToBytes(r, out, 0);
+            scalarToBytes(s, out, 32);
+            out[64] = recovery;
+            return out;
+          }
+        }
+      }
+      hmacInto(k, k, v, zero);
+      hmacInto(k, v, v);
+    }
+    throw new RangeError("drbg: tried max amount of iterations");
+  } finally {
+    k.fill(0);
+    v.fill(0);
   }
-  const out = new Uint8Array(SIGNATURE_LENGTH);
-  out.set(sig.toBytes("compact"), 0);
-  out[64] = sig.recovery!;
-  return out;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { SigningKey } from "ethers";
+import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { fromHex, to0xHex, utf8 } from "../_bytes.ts";
 import { publicKeyToAddress } from "./ecrecover.ts";
 import { recoverPublicKey, signHash, toEthereumV } from "./signature.ts";
@@ -72,4 +73,102 @@ Deno.test("signHash() and recoverPublicKey() reject bad input without echoing ke
   throws(() => recoverPublicKey(TESTMSG, new Uint8Array(65)), {
     message: "recovery failed",
   });
+});
+
+Deno.test("signHash() equals noble's secp256k1.sign over seeded and edge inputs", () => {
+  const n = secp256k1.Point.Fn.ORDER;
+  const be = (x: bigint) => fromHex(x.toString(16).padStart(64, "0"));
+  const keys = [be(1n), be(n - 1n), be(2n ** 255n), TEST_PRIV];
+  const hashes = [
+    new Uint8Array(32),
+    new Uint8Array(32).fill(0xff),
+    be(n),
+    be(n - 1n),
+  ];
+  for (let i = 0; i < 400; i++) {
+    keys.push(keccak_256(utf8(`k${i}`)));
+    hashes.push(keccak_256(utf8(`h${i}`)));
+  }
+  for (let i = 0; i < keys.length; i++) {
+    for (const hash of i < 4 ? hashes.slice(0, 8) : [hashes[i]]) {
+      const key = keys[i];
+      const want = secp256k1.sign(hash, key, {
+        prehash: false,
+        extraEntropy: false,
+        format: "recovered",
+      });
+      const got = signHash(hash, key);
+      // noble's "recovered" form is v ‖ r ‖ s.
+      deepStrictEqual(got.subarray(0, 64), want.subarray(1));
+      strictEqual(got[64], want[0]);
+    }
+  }
+});
+
+Deno.test("signHash() never turns the key into a string", () => {
+  // noble's byte/bigint conversions go through hex strings (toHex, BigInt
+  // toString(16)): a string copy of the key cannot be wiped. Every such
+  // string made while signing is checked for the key's hex.
+  const proto = Uint8Array.prototype as unknown as { toHex?: () => string };
+  const toHex = proto.toHex;
+  const bigToString = BigInt.prototype.toString;
+  const keyHex = to0xHex(TEST_PRIV).slice(2);
+  const made: string[] = [];
+  const hash = keccak_256(utf8("foo"));
+  const want = signHash(hash, TEST_PRIV);
+  let got;
+  try {
+    if (toHex) {
+      proto.toHex = function (this: Uint8Array) {
+        const out = toHex.call(this);
+        made.push(out);
+        return out;
+      };
+    }
+    BigInt.prototype.toString = function (this: bigint, radix?: number) {
+      const out = bigToString.call(this, radix);
+      made.push(out);
+      return out;
+    };
+    got = signHash(hash, TEST_PRIV);
+  } finally {
+    if (toHex) proto.toHex = toHex;
+    BigInt.prototype.toString = bigToString;
+  }
+  deepStrictEqual(got, want);
+  for (const m of made) {
+    ok(!m.toLowerCase().includes(keyHex), "key as a string");
+  }
+  // The check sees noble's own conversions: its sign() does make them.
+  made.length = 0;
+  try {
+    if (toHex) {
+      proto.toHex = function (this: Uint8Array) {
+        const out = toHex.call(this);
+        made.push(out);
+        return out;
+      };
+    }
+    BigInt.prototype.toString = function (this: bigint, radix?: number) {
+      const out = bigToString.call(this, radix);
+      made.push(out);
+      return out;
+    };
+    secp256k1.sign(hash, TEST_PRIV, { prehash: false, extraEntropy: false });
+  } finally {
+    if (toHex) proto.toHex = toHex;
+    BigInt.prototype.toString = bigToString;
+  }
+  ok(made.some((m) => m.toLowerCase().includes(keyHex)));
+});
+
+Deno.test("signHash() refuses keys outside [1, n-1]", () => {
+  const n = secp256k1.Point.Fn.ORDER;
+  for (const k of [0n, n, n + 1n, 2n ** 256n - 1n]) {
+    throws(
+      () =>
+        signHash(new Uint8Array(32), fromHex(k.toString(16).padStart(64, "0"))),
+      { name: "RangeError", message: "invalid private key" },
+    );
+  }
 });
