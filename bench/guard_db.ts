@@ -27,7 +27,7 @@ import {
   setupSigner,
   startDaemon,
 } from "../tests/_daemon.ts";
-import { createTestDb, PG_SKIP } from "../src/db/_testing.ts";
+import { createTestDb, PG_SKIP } from "../tests/_pg.ts";
 
 const arg = (name: string) =>
   Deno.args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];

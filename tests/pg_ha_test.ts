@@ -26,7 +26,7 @@ import {
   type SealLog,
   sealOnce,
 } from "./_pg_ha.ts";
-import { createTestDb, PG_SKIP, startTcpProxy } from "../src/db/_testing.ts";
+import { createTestDb, PG_SKIP, startTcpProxy } from "./_pg.ts";
 
 const HEIGHTS = BigInt(Deno.env.get("STAVE_PG_HAMMER_HEIGHTS") ?? 150);
 
