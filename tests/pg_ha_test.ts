@@ -278,3 +278,27 @@ pgTest(
     }
   },
 );
+
+Deno.test("guard db: --guard-db needs --clique-guard and a postgres:// URL", async () => {
+  const s = await setupSigner({ rulesSource: GUARD_ONLY_RULES });
+  try {
+    for (
+      const [flags, text] of [
+        [["--guard-db", "postgres://u@127.0.0.1/x"], /add --clique-guard/],
+        [["--clique-guard", "--guard-db", "mysql://u@h/x"], /not a postgres/],
+      ] as const
+    ) {
+      let err = "";
+      try {
+        const d = await startDaemon(s, { extraFlags: [...flags] });
+        await d.stop();
+      } catch (e) {
+        err = (e as Error).message;
+      }
+      match(err, text);
+      match(err, /exit 1/);
+    }
+  } finally {
+    await s.cleanup();
+  }
+});

@@ -252,3 +252,19 @@ pgTest(
     }
   },
 );
+
+pgTest("GuardDb speaks TLS with ?sslmode=require", async () => {
+  const t = await createTestDb();
+  const db = new GuardDb(t.url + "?sslmode=require", {
+    logger: recordingLogger().logger,
+  });
+  try {
+    const [row] = await db.transaction((sql) =>
+      sql`SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()`
+    );
+    strictEqual(row.ssl, true);
+  } finally {
+    await db.close();
+    await t.drop();
+  }
+});
