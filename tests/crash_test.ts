@@ -109,7 +109,13 @@ async function campaign(what: "lastblock" | "guard-only"): Promise<void> {
       ? { rulesPath: GUIDE_RULES.cliqueLastblock }
       : { rulesSource: GUARD_ONLY_RULES },
   );
-  const opts = { stdin: "null" as const, extraFlags: ["--clique-guard"] };
+  const opts = {
+    stdin: "null" as const,
+    extraFlags: ["--clique-guard"],
+    readyTimeoutMs: 120_000, // a start-up bound that only catches hangs
+  };
+  /** Long campaigns say how far they got, and what failed, as it happens. */
+  const live = KILLS > 100;
   /** height → seal hash → seal, for every seal that came back. */
   const signed = new Map<bigint, Map<string, string>>();
   const blockHash = new Map<bigint, string>();
@@ -137,7 +143,10 @@ async function campaign(what: "lastblock" | "guard-only"): Promise<void> {
         ["--suppress-bootwarn", cmd, "--configdir", s.configdir, ...args],
         { stdin, home: s.home },
       );
-      if (r.code !== 0) writerFailures.push(`${cmd}: ${r.stderr}`);
+      if (r.code !== 0) {
+        writerFailures.push(`${cmd}: ${r.stderr}`);
+        if (live) console.error(`${what}: ${cmd} failed: ${r.stderr}`);
+      }
       writerRuns[cmd]++;
     }
   };
@@ -177,8 +186,18 @@ async function campaign(what: "lastblock" | "guard-only"): Promise<void> {
 
   const t0 = performance.now();
   let top = 0n;
+  let leftTemps: string[] = [];
   try {
     for (let cycle = 0; cycle < KILLS; cycle++) {
+      if (live && cycle % 50 === 0) {
+        console.error(
+          `${what}: ${cycle} kills, ${signed.size} heights signed, ${corrupt} damaged, ` +
+            `${
+              [...signed.values()].filter((m) => m.size > 1).length
+            } signed twice, ` +
+            `${((performance.now() - t0) / 1000).toFixed(0)} s`,
+        );
+      }
       const killDelay = Math.floor(rand() * MAX_KILL_DELAY_MS);
       const retrySigned = rand() < 0.3;
       const d = await startDaemon(s, opts);
@@ -216,6 +235,7 @@ async function campaign(what: "lastblock" | "guard-only"): Promise<void> {
       c2.close();
       const found = await vaultProblems(s);
       if (found.length > 0) corrupt++;
+      if (live && found.length > 0) console.error(`${what}: damaged: ${found}`);
       problems.push(...found);
       tempsSeen += (await tempFiles(s)).length;
     }
@@ -225,20 +245,28 @@ async function campaign(what: "lastblock" | "guard-only"): Promise<void> {
     // A last, clean start: the vault still opens, the state survived.
     ok(maxSigned > 1n, `only ${maxSigned} heights sealed`);
     const d = await startDaemon(s, opts);
-    const c = await IpcClient.connect(d.ipcPath);
-    strictEqual(
-      await attempt(c, maxSigned),
-      "refused",
-      "highest height again",
-    );
-    strictEqual(await attempt(c, maxSigned - 1n), "refused", "lower height");
-    // `next` may have been signed in the kill (its answer was lost).
-    await attempt(c, next);
-    top = next + 1n;
-    strictEqual(await attempt(c, top), "signed", "a new height");
-    c.close();
-    const st = await d.stop();
-    strictEqual(st.code, 0, d.stderrText());
+    try {
+      const c = await IpcClient.connect(d.ipcPath);
+      strictEqual(
+        await attempt(c, maxSigned),
+        "refused",
+        "highest height again",
+      );
+      strictEqual(
+        await attempt(c, maxSigned - 1n),
+        "refused",
+        "lower height",
+      );
+      // `next` may have been signed in the kill (its answer was lost).
+      await attempt(c, next);
+      top = next + 1n;
+      strictEqual(await attempt(c, top), "signed", "a new height");
+      c.close();
+      const st = await d.stop();
+      strictEqual(st.code, 0, d.stderrText());
+    } finally {
+      await d.kill9();
+    }
 
     const vault = await openTestVault(s.configdir, MASTER_PASSWORD);
     const last = await vault.jsStorage.get("lastblock");
@@ -247,7 +275,10 @@ async function campaign(what: "lastblock" | "guard-only"): Promise<void> {
     ok(guard, "no guard state in the config store");
     strictEqual(JSON.parse(guard).number, String(top));
     deepStrictEqual(await vaultProblems(s), [], "vault damaged at the end");
-    deepStrictEqual(await tempFiles(s), [], "temp files left at the end");
+    leftTemps = await tempFiles(s);
+  } catch (err) {
+    if (live) console.error(`${what}: failed: ${(err as Error).stack}`);
+    throw err;
   } finally {
     stopWriters = true;
     await writers;
@@ -271,6 +302,7 @@ async function campaign(what: "lastblock" | "guard-only"): Promise<void> {
     "heights signed for two different headers",
   );
   deepStrictEqual(problems, [], "damaged vault files after a kill");
+  deepStrictEqual(leftTemps, [], "temp files left at the end");
   deepStrictEqual(writerFailures, [], "a vault writer failed");
   ok(maxSigned >= BigInt(KILLS), `only ${maxSigned} heights sealed`);
   ok(

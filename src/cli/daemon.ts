@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { toHex } from "../_bytes.ts";
 import { FatalError } from "../errors.ts";
@@ -50,6 +50,11 @@ import { JsonStreamDecoder } from "../json.ts";
 import type { GlobalOptions } from "./args.ts";
 import { writeFileAtomic } from "./atomic_file.ts";
 import { FsKeyStore } from "./fs_key_dir.ts";
+import {
+  checkPrivateFolder,
+  openAppendNoFollow,
+  UnsafePathError,
+} from "./fs_safety.ts";
 import { openVault, type Vault } from "./fs_vault.ts";
 import type { GuardDb } from "../db/pg.ts";
 import { PgGuardBackend } from "../db/pg_guard.ts";
@@ -194,6 +199,7 @@ class Daemon {
       });
     }
 
+    await this.#checkFolders();
     const fourByte = await this.#loadFourByte();
 
     await this.#openVault(baseUi);
@@ -623,17 +629,32 @@ class Daemon {
     return new CliqueGuard(this.#vault.config, { chainId: this.#o.chainId });
   }
 
+  /**
+   * Refuses a config folder or IPC folder that another user could write
+   * (whoever can write it can replace the socket or the vault files), before
+   * anything is asked or opened. clef checks neither.
+   */
+  async #checkFolders(): Promise<void> {
+    const o = this.#o;
+    try {
+      if (o.configdir !== "") {
+        await checkPrivateFolder(o.configdir, "config folder");
+      }
+      if (!o.ipcDisable) {
+        await checkPrivateFolder(dirname(ipcEndpoint(o)), "IPC folder");
+      }
+    } catch (err) {
+      if (err instanceof UnsafePathError) throw new FatalError(err.message);
+      throw err;
+    }
+  }
+
   async #openAuditLog(): Promise<AuditLogger | undefined> {
     const path = this.#o.auditLog;
     if (path === "") return undefined;
     let file: Deno.FsFile;
     try {
-      file = await Deno.open(path, {
-        create: true,
-        append: true,
-        write: true,
-        mode: 0o600,
-      });
+      file = await openAppendNoFollow(path, { mode: 0o600 });
     } catch (err) {
       throw new FatalError(errorText(err));
     }

@@ -27,6 +27,9 @@ import {
 import type { Store } from "../vault/store.ts";
 import { createMutex, type RunExclusive } from "../vault/_mutex.ts";
 import { writeFileAtomic } from "./atomic_file.ts";
+import { checkPrivateFolder, goModeString } from "./fs_safety.ts";
+
+export { goModeString };
 
 /** An open vault: its folder and its three stores. */
 export interface Vault {
@@ -42,39 +45,6 @@ export interface Vault {
 
 /** Largest password file stave reads. */
 export const MAX_PASSWORD_FILE_SIZE = 1 << 16;
-
-/** Go's `FileMode.String()` letters, in Go's order. */
-const MODE_LETTERS = "dalTLDpSugct?";
-
-/**
- * Renders a file mode as Go's `os.FileMode.String()` (e.g. `-rw-r--r--`,
- * `drwx------`), as clef prints it in its permission error.
- *
- * @param info A `Deno.stat` result.
- * @returns The ls-style mode string.
- */
-export function goModeString(info: Deno.FileInfo): string {
-  const mode = info.mode ?? 0;
-  const set = new Set<string>();
-  if (info.isDirectory) set.add("d");
-  if (info.isSymlink) set.add("L");
-  if (info.isBlockDevice) set.add("D");
-  if (info.isCharDevice) {
-    set.add("D");
-    set.add("c");
-  }
-  if (info.isFifo) set.add("p");
-  if (info.isSocket) set.add("S");
-  if (mode & 0o4000) set.add("u");
-  if (mode & 0o2000) set.add("g");
-  if (mode & 0o1000) set.add("t");
-  let out = "";
-  for (const c of MODE_LETTERS) if (set.has(c)) out += c;
-  if (out === "") out = "-";
-  const rwx = "rwxrwxrwx";
-  for (let i = 0; i < 9; i++) out += mode & (1 << (8 - i)) ? rwx[i] : "-";
-  return out;
-}
 
 /** Go's `syscall.Errno` text for the errors `stat` commonly reports. */
 function goErrnoText(err: unknown): string {
@@ -454,6 +424,9 @@ export interface OpenVaultOptions {
  * @returns The vault.
  * @throws {Deno.errors.NotFound} when `configDir` does not exist (single
  *   level mkdir, as clef).
+ * @throws {StaveError} (`UnsafePathError`) when the config or vault
+ *   folder, or one above them, could be changed by another user (stave;
+ *   see `checkPrivateFolder` in `./fs_safety.ts`).
  */
 export async function openVault(
   configDir: string,
@@ -463,7 +436,9 @@ export async function openVault(
   const keys = deriveVaultKeys(seed);
   try {
     const dir = join(configDir, keys.dirName);
+    await checkPrivateFolder(configDir, "config folder");
     await ensurePrivateDir(dir);
+    await checkPrivateFolder(dir, "vault folder");
     const store = (name: string, key: Uint8Array) => {
       const path = join(dir, name);
       return new AesGcmStore(fsStoreFile(path), key, {
