@@ -1,7 +1,8 @@
 /**
  * Per-seal cost of `--guard-db` next to the local vault: Clique
- * `account_signData` over IPC against the real daemon, with the guide's
- * `clique_lastblock.js` (a `storage` read and write per seal), in three
+ * `account_signData` over IPC against the real daemon, with a rule that
+ * approves every Clique header and keeps the highest number in `storage`
+ * (a read per seal, a write per new height), in three
  * configurations run one after the other on one set-up:
  *
  * 1. no `--clique-guard` (rule storage in `jsstorage.json`);
@@ -12,6 +13,9 @@
  *    `synchronous_commit = on`) on a fresh database of the server at
  *    `STAVE_TEST_PG` (default 127.0.0.1:5432, dropped afterwards).
  *
+ * Phases of 1 and of 4 clients; with 4, every height's header is asked
+ * for by all 4 at once.
+ *
  * Run: `deno task bench:guard-db [--requests=N]` (default 500 per phase).
  *
  * @module
@@ -20,7 +24,6 @@ import {
   cliqueHeader,
   cliqueRlp,
   type Daemon,
-  GUIDE_RULES,
   IpcClient,
   quantile,
   recoverCliqueSigner,
@@ -28,6 +31,7 @@ import {
   startDaemon,
 } from "../tests/_daemon.ts";
 import { createTestDb, PG_SKIP } from "../tests/_pg.ts";
+import { GUARD_ONLY_RULES } from "../tests/_pg_ha.ts";
 
 const arg = (name: string) =>
   Deno.args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
@@ -54,27 +58,27 @@ async function phase(
   );
   const latencies: number[] = [];
   const t0 = performance.now();
-  // Heights go up over all clients together, as one chain's do.
-  let next = firstHeight;
-  await Promise.all(conns.map(async (c) => {
-    while (latencies.length < requests) {
-      const h = cliqueHeader(next++);
+  // One header per height, asked for by every client at once (geth's
+  // re-seal after a recommit, or several sealing clients): the first is
+  // recorded, the others find it and are signed again (the same header).
+  for (let n = firstHeight; latencies.length < requests; n++) {
+    const h = cliqueHeader(n);
+    const rlp = cliqueRlp(h);
+    await Promise.all(conns.map(async (c) => {
       const ts = performance.now();
       const seal = await c.call<string>("account_signData", [
         "application/x-clique-header",
         address,
-        cliqueRlp(h),
+        rlp,
       ]).catch((err) => {
         throw new Error(`${err.message}\n${d.stderrText()}`);
       });
       latencies.push(performance.now() - ts);
-      if (
-        latencies.length % 50 === 0 && recoverCliqueSigner(h, seal) !== address
-      ) {
+      if (n % 50 === 0 && recoverCliqueSigner(h, seal) !== address) {
         throw new Error("seal does not recover to the account");
       }
-    }
-  }));
+    }));
+  }
   const wall = performance.now() - t0;
   for (const c of conns) c.close();
   latencies.sort((a, b) => a - b);
@@ -92,7 +96,7 @@ if (PG_SKIP !== undefined) {
   Deno.exit(1);
 }
 const db = await createTestDb();
-const setup = await setupSigner({ rulesPath: GUIDE_RULES.cliqueLastblock });
+const setup = await setupSigner({ rulesSource: GUARD_ONLY_RULES });
 const rows: Row[] = [];
 let height = 1;
 try {
@@ -137,7 +141,7 @@ const widths = table[0].map((_, i) =>
   Math.max(...table.map((r) => r[i].length))
 );
 console.log(
-  `stave guard-db benchmark: Clique account_signData over IPC, rules/clique_lastblock.js, ${REQUESTS} seals per phase`,
+  `stave guard-db benchmark: Clique account_signData over IPC, a rule that approves Clique headers and keeps lastblock in storage, ${REQUESTS} seals per phase`,
 );
 for (const r of table) {
   console.log(
