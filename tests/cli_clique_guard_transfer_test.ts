@@ -6,7 +6,7 @@
 import { deepStrictEqual, match, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
 import { CliqueGuard } from "../src/api/clique_guard.ts";
-import { createTestDb, PG_SKIP } from "../src/db/_testing.ts";
+import { createTestDb, PG_SKIP } from "./_pg.ts";
 import {
   lines,
   openTestVault,

@@ -31,7 +31,7 @@ import {
   type SealLog,
   sealOnce,
 } from "./_pg_ha.ts";
-import { createTestDb, PG_SKIP } from "../src/db/_testing.ts";
+import { createTestDb, PG_SKIP } from "./_pg.ts";
 
 const KILLS = Number(Deno.env.get("STAVE_PG_KILLS") ?? 20);
 const SEED = 0x96_ca11;

@@ -68,3 +68,40 @@ Deno.test("CliqueGuard keeps accounts apart", async () => {
   await g.admit(A, 10n, H1);
   await g.admit("0x" + "ab".repeat(20), 3n, H2);
 });
+
+Deno.test("CliqueGuard.raise() only moves a record up and reports a conflicting seal hash", async () => {
+  const g = new CliqueGuard(new MapStore());
+  strictEqual(await g.raise(A, { number: 5n, sealHash: H1 }), "raised");
+  strictEqual(await g.raise(A, { number: 4n, sealHash: H2 }), "kept");
+  strictEqual(await g.raise(A, { number: 5n, sealHash: H1 }), "kept");
+  strictEqual(await g.raise(A, { number: 5n, sealHash: H2 }), "conflict");
+  strictEqual(await g.raise(A, { number: 5n, sealHash: null }), "kept");
+  deepStrictEqual(await g.state(A), { number: 5n, sealHash: H1 });
+  await g.reset(A, 5n);
+  strictEqual(await g.raise(A, { number: 5n, sealHash: H2 }), "raised");
+  deepStrictEqual(await g.state(A), { number: 5n, sealHash: H2 });
+});
+
+Deno.test("CliqueGuard over a GuardBackend keys records by chain id", async () => {
+  const rows = new Map<string, { number: bigint; sealHash: string | null }>();
+  const backend = {
+    read: (c: bigint, a: string) => Promise.resolve(rows.get(`${c}/${a}`)),
+    update(
+      c: bigint,
+      a: string,
+      next: (
+        v: { number: bigint; sealHash: string | null } | undefined,
+      ) => { number: bigint; sealHash: string | null } | undefined,
+    ) {
+      const v = next(rows.get(`${c}/${a}`));
+      if (v) rows.set(`${c}/${a}`, v);
+      return Promise.resolve();
+    },
+  };
+  const g1 = new CliqueGuard(backend, { chainId: 1n });
+  const g2 = new CliqueGuard(backend, { chainId: 2n });
+  await g1.admit(A, 5n, H1);
+  await g2.admit(A, 3n, H2);
+  await rejects(g1.admit(A, 4n, H2), /below the highest signed block 5/);
+  deepStrictEqual([...rows.keys()], [`1/${A}`, `2/${A}`]);
+});

@@ -24,9 +24,9 @@ export interface GuardDbTarget {
   ca?: string;
 }
 
-/** Whether a flag value is a URL rather than a file path. */
+/** Whether a flag value is a URL (of any scheme) rather than a file path. */
 function isUrl(value: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(value);
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(value);
 }
 
 /**

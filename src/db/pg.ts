@@ -163,7 +163,25 @@ export class GuardDb {
    * @throws {GuardDbError} when the database cannot be reached, the
    *   deadline passes or the transaction fails.
    */
-  async transaction<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
+    return this.#run(() => this.#sql.begin((sql) => fn(sql)) as Promise<T>);
+  }
+
+  /**
+   * Runs one statement on its own (autocommit: one round trip, committed
+   * before this resolves), with the deadline and error handling of
+   * {@linkcode GuardDb.transaction}.
+   *
+   * @param fn Issues exactly one statement.
+   * @returns What `fn` returned.
+   * @throws {GuardDbError} when the database cannot be reached, the
+   *   deadline passes or the statement fails.
+   */
+  statement<T>(fn: (sql: postgres.Sql) => Promise<T>): Promise<T> {
+    return this.#run(() => fn(this.#sql));
+  }
+
+  async #run<T>(op: () => Promise<T>): Promise<T> {
     if (this.#closed) throw new GuardDbError("guard database: closed");
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<never>((_, reject) => {
@@ -178,7 +196,7 @@ export class GuardDb {
     try {
       const work = (async () => {
         await this.#migrated();
-        return await this.#sql.begin((sql) => fn(sql)) as T;
+        return await op();
       })();
       work.catch(() => {}); // a late failure after the deadline
       const out = await Promise.race([work, late]);
@@ -244,7 +262,7 @@ export class GuardDb {
     if (this.#closed || this.#probe !== undefined) return;
     this.#probe = setTimeout(() => {
       this.#probe = undefined;
-      this.transaction(async (sql) => {
+      this.statement(async (sql) => {
         await sql`SELECT 1`;
       }).catch(() => {});
     }, this.#probeMs);

@@ -49,7 +49,7 @@ export class PgGuardBackend implements GuardBackend {
    * @throws {GuardDbError} when the database fails.
    */
   read(chainId: bigint, account: string): Promise<GuardState | undefined> {
-    return this.#db.transaction(async (sql) => {
+    return this.#db.statement(async (sql) => {
       const rows = await sql<Row[]>`SELECT number::text AS number, seal_hash
         FROM stave_clique_guard
         WHERE chain_id = ${chainId.toString()}::bigint AND account = ${account}`;

@@ -7,7 +7,7 @@ import { GuardDb, GuardDbError } from "./pg.ts";
 import { PgGuardBackend } from "./pg_guard.ts";
 import { PgRuleStorage } from "./pg_storage.ts";
 import { SCHEMA_VERSION } from "./schema.ts";
-import { createTestDb, PG_SKIP, startTcpProxy } from "./_testing.ts";
+import { createTestDb, PG_SKIP, startTcpProxy } from "../../tests/_pg.ts";
 
 const A = "0x9160DC9105f7De5dC5E7f3d97ef11DA47269BdA6";
 const B = "0x71562b71999873DB5b286dF957af199Ec94617F7";
@@ -252,3 +252,19 @@ pgTest(
     }
   },
 );
+
+pgTest("GuardDb speaks TLS with ?sslmode=require", async () => {
+  const t = await createTestDb();
+  const db = new GuardDb(t.url + "?sslmode=require", {
+    logger: recordingLogger().logger,
+  });
+  try {
+    const [row] = await db.transaction((sql) =>
+      sql`SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()`
+    );
+    strictEqual(row.ssl, true);
+  } finally {
+    await db.close();
+    await t.drop();
+  }
+});

@@ -62,7 +62,7 @@ export class PgRuleStorage implements Store {
   async get(key: string): Promise<string | undefined> {
     if (key.length === 0) throw new StoreKeyError();
     const name = key.toWellFormed();
-    const rows = await this.#db.transaction((sql) =>
+    const rows = await this.#db.statement((sql) =>
       sql<{ iv: Uint8Array; c: Uint8Array }[]>`SELECT iv, c
         FROM stave_rule_storage WHERE vault = ${this.#vault} AND key = ${name}`
     );
@@ -95,7 +95,7 @@ export class PgRuleStorage implements Store {
     const rec = await sealRecord(this.#key, name, value, {
       nonce: this.#randomNonce?.(),
     });
-    await this.#db.transaction((sql) =>
+    await this.#db.statement((sql) =>
       sql`INSERT INTO stave_rule_storage (vault, key, iv, c)
         VALUES (${this.#vault}, ${name}, ${rec.iv!}, ${rec.c!})
         ON CONFLICT (vault, key)
@@ -111,7 +111,7 @@ export class PgRuleStorage implements Store {
    */
   async del(key: string): Promise<void> {
     const name = key.toWellFormed();
-    await this.#db.transaction((sql) =>
+    await this.#db.statement((sql) =>
       sql`DELETE FROM stave_rule_storage
         WHERE vault = ${this.#vault} AND key = ${name}`
     );
