@@ -14,6 +14,7 @@ import { lines } from "../_util.ts";
 import {
   type CmdResult,
   copyTree,
+  importKey,
   KEYPW,
   MASTER,
   type Program,
@@ -34,6 +35,8 @@ interface CliCase {
   keystore?: boolean;
   /** Write the test key to `{dir}/raw.key` first. */
   rawKey?: string;
+  /** Import the test key into `{ks}` first with this program's `importraw`. */
+  key?: boolean;
 }
 
 const A = RAW_KEY_ADDRESS;
@@ -122,6 +125,20 @@ const CASES: CliCase[] = [
     args: ["--configdir", "{cfg}", "setpw", A],
     stdin: lines(KEYPW, KEYPW, MASTER),
     seed: true,
+  },
+  {
+    name: "setpw-keystore-ok",
+    args: ["--keystore", "{ks}", "--configdir", "{cfg}", "setpw", A],
+    stdin: lines(KEYPW, KEYPW, MASTER),
+    seed: true,
+    key: true,
+  },
+  {
+    name: "setpw-keystore-wrong-password",
+    args: ["--keystore", "{ks}", "--configdir", "{cfg}", "setpw", A],
+    stdin: lines("not the key password", "not the key password", MASTER),
+    seed: true,
+    key: true,
   },
   {
     name: "delpw-ok",
@@ -232,6 +249,9 @@ Deno.test({
               join(dir, "keystore"),
             );
           }
+          if (c.key) {
+            await importKey(p, join(dir, "keystore"), RAW_KEY_HEX, home);
+          }
           if (c.rawKey !== undefined) {
             await Deno.writeTextFile(join(dir, "raw.key"), c.rawKey + "\n", {
               mode: 0o600,
@@ -291,8 +311,15 @@ Deno.test({
   },
 });
 
+const SETPW_CHECK =
+  "setpw checks the password against the account's key file in --keystore and refuses a wrong one; with no key file there it stores it with a WARN line (Clef stores any password silently)";
+
 /** CLI cases where stave differs on purpose, with the reason. */
 const EXPECTED_CLI_DIFFERENCES: Record<string, string> = {
+  "setpw-no-seed": SETPW_CHECK,
+  "setpw-wrong-master": SETPW_CHECK,
+  "setpw-ok": SETPW_CHECK,
+  "setpw-keystore-wrong-password": SETPW_CHECK,
   "attest-bad-hash":
-    "attest also takes a rules file path; an argument that is neither an existing file nor a sha256 digest is stored verbatim as Clef does, with a WARN line saying so",
+    "attest also takes a rules file path; an argument that is neither an existing file nor a sha256 digest (it could never match a rules file) is not stored silently as Clef does",
 };
