@@ -86,26 +86,21 @@ export class MemoryStore implements Store {
   }
 
   /**
-   * Replaces a value as a function of the current one (atomic: nothing
-   * runs in between), as `AesGcmStore.update` does under its lock.
+   * Replaces a value as a function of the stored one (as
+   * `AesGcmStore.update`; in memory it is atomic by itself).
    * @param key The key; must not be empty.
-   * @param next Gets the current value; returns the new one, or
-   *   `undefined` to keep it.
-   * @returns What `next` returned.
-   * @throws {StoreKeyError} for the empty key.
+   * @param next The new value from the current one; `undefined` writes
+   *   nothing.
+   * @returns What was written, or `undefined`.
    */
   update(
     key: string,
     next: (current: string | undefined) => string | undefined,
   ): Promise<string | undefined> {
     if (key.length === 0) return Promise.reject(new StoreKeyError());
-    try {
-      const value = next(this.#data.get(key));
-      if (value !== undefined) this.#data.set(key, value);
-      return Promise.resolve(value);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    const value = next(this.#data.get(key));
+    if (value !== undefined) this.#data.set(key, value);
+    return Promise.resolve(value);
   }
 
   /** The keys currently stored, in insertion order (for tests). */
