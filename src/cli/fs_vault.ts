@@ -289,14 +289,18 @@ function isTempOf(storeName: string, entry: string): boolean {
  * left. Called with the store's lock held: every writer of the store holds
  * it while its temp file exists, so none of these can still be in use.
  */
-async function removeStaleTemps(storePath: string): Promise<void> {
+function removeStaleTemps(storePath: string): void {
+  // Synchronous: a listing of a folder of a few entries costs less than a
+  // trip through the blocking thread pool on a loaded machine.
   const dir = dirname(storePath);
   const name = basename(storePath);
-  for await (const e of Deno.readDir(dir)) {
+  for (const e of Deno.readDirSync(dir)) {
     if (!e.isFile || !isTempOf(name, e.name)) continue;
-    await Deno.remove(join(dir, e.name)).catch((err) => {
+    try {
+      Deno.removeSync(join(dir, e.name));
+    } catch (err) {
       if (!(err instanceof Deno.errors.NotFound)) throw err;
-    });
+    }
   }
 }
 
@@ -352,20 +356,24 @@ export function storeFileLock(
   const inProcess = createMutex();
   return <T>(fn: () => Promise<T>): Promise<T> =>
     inProcess(async () => {
-      const file = await Deno.open(lockPath, {
+      // Opening never waits for another process; only the flock may.
+      const file = Deno.openSync(lockPath, {
         read: true,
         write: true,
         create: true,
         mode: 0o600,
       });
       try {
-        await lockWithin(file, lockPath, timeoutMs);
+        // Uncontended: no trip through the blocking thread pool.
+        if (!file.tryLockSync(true)) {
+          await lockWithin(file, lockPath, timeoutMs);
+        }
       } catch (err) {
         if (!(err instanceof StaveError)) file.close();
         throw err;
       }
       try {
-        await removeStaleTemps(storePath);
+        removeStaleTemps(storePath);
         return await fn();
       } finally {
         file.close(); // releases the flock
