@@ -15,7 +15,8 @@ import {
 } from "./_daemon.ts";
 
 const VERSION_CALL = '{"jsonrpc":"2.0","id":1,"method":"account_version"}';
-const VERSION_ANSWER = '{"jsonrpc":"2.0","id":1,"result":"6.1.0"}';
+// Clef's HTTP answers end in a newline (Go's json.Encoder).
+const VERSION_ANSWER = '{"jsonrpc":"2.0","id":1,"result":"6.1.0"}\n';
 
 /** Fails instead of hanging when `p` does not settle within `ms`. */
 async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

@@ -5,6 +5,7 @@
  * the socket or the vault files), and `--auditlog` is never opened through
  * a symbolic link. clef checks neither.
  */
+import { EXIT_CONFIG } from "../src/errors.ts";
 import { ok, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
 import {
@@ -45,7 +46,7 @@ Deno.test({
       await Deno.chmod(s.configdir, 0o770);
       const d = await startDaemon(s, { wait: false });
       const st = await refusal(d);
-      strictEqual(st.code, 1, d.stderrText());
+      strictEqual(st.code, EXIT_CONFIG, d.stderrText());
       ok(
         d.stderrText().includes(
           `Fatal: config folder ${s.configdir} is writable by group or others (drwxrwx---): anyone who can write it can replace the files in it; run 'chmod go-w ${s.configdir}'`,
@@ -81,7 +82,7 @@ Deno.test({
           extraFlags: ["--ipcpath", ipc],
         });
         const st = await refusal(d);
-        strictEqual(st.code, 1, d.stderrText());
+        strictEqual(st.code, EXIT_CONFIG, d.stderrText());
         const what = ipc === bad
           ? `IPC folder ${ipc}`
           : `folder ${bad} (above the IPC folder ${ipc})`;
@@ -148,7 +149,7 @@ Deno.test({
         await Deno.symlink(target, audit);
         const d = await startDaemon(s, { wait: false });
         const st = await refusal(d);
-        strictEqual(st.code, 1, d.stderrText());
+        strictEqual(st.code, EXIT_CONFIG, d.stderrText());
         ok(
           d.stderrText().includes(
             `Fatal: ${audit} is a symbolic link; stave does not follow it: name the file itself`,

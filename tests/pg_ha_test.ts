@@ -296,7 +296,7 @@ Deno.test("guard db: --guard-db needs --clique-guard and a postgres:// URL", asy
         err = (e as Error).message;
       }
       match(err, text);
-      match(err, /exit 1/);
+      match(err, /exit 78/); // EX_CONFIG: a configuration error
     }
   } finally {
     await s.cleanup();

@@ -602,7 +602,7 @@ Deno.test("startHttpServer() shares one budget among bodies in flight", async ()
     const bigResp = await big;
     strictEqual(
       bigResp.body,
-      `{"jsonrpc":"2.0","id":2,"result":"${"b".repeat(600 * 1024)}"}`,
+      `{"jsonrpc":"2.0","id":2,"result":"${"b".repeat(600 * 1024)}"}\n`,
     );
     deepStrictEqual(order, ["small", "a", "big"]);
     a.close();

@@ -204,13 +204,19 @@ export class RuleStorageError extends StaveError {
 
 /** The caller's view of a store error: its reason, never a path. */
 function forCaller(e: unknown, what: "read" | "write"): RuleStorageError {
-  if (e instanceof DamagedFileError && e.message.startsWith(`${e.path}: `)) {
+  if (e instanceof DamagedFileError) {
+    if (!e.message.startsWith(`${e.path}: `)) {
+      return new RuleStorageError(`${what} failed (see the signer's log)`, {
+        cause: e,
+      });
+    }
     return new RuleStorageError(e.message.slice(e.path.length + 2), {
       cause: e,
     });
   }
-  // the store's own bound (store full): its text names no path
-  if (e instanceof RangeError) {
+  // the store's own bound (store full), or a store that says why it cannot
+  // serve (the guard database is unreachable): their texts name no path
+  if (e instanceof RangeError || e instanceof StaveError) {
     return new RuleStorageError(e.message, { cause: e });
   }
   return new RuleStorageError(`${what} failed (see the signer's log)`, {
