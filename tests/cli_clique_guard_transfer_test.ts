@@ -215,6 +215,49 @@ Deno.test({
         sealHash: H("55"),
       });
       deepStrictEqual(await g.state(OTHER), { number: 9n, sealHash: null });
+
+      // clique-guard-reset --guard-db moves the database's record back (and
+      // only the record of --chainid).
+      const reset = await stave(
+        [
+          "clique-guard-reset",
+          "--guard-db",
+          db.url,
+          "--chainid",
+          "4",
+          RAW_KEY_ADDRESS,
+          "150",
+        ],
+        t.home,
+      );
+      strictEqual(reset.code, 0, reset.stderr);
+      match(
+        reset.stdout,
+        /Clique guard moved back .*from=200 .*next allowed=150/,
+      );
+      const after = await stave(
+        ["clique-guard-export", "--guard-db", db.url, "-"],
+        t.home,
+      );
+      const records = JSON.parse(after.stdout).records as {
+        account: string;
+        number: string;
+        sealHash: string | null;
+      }[];
+      deepStrictEqual(
+        records.find((r) => r.account === RAW_KEY_ADDRESS),
+        {
+          chainId: "4",
+          account: RAW_KEY_ADDRESS,
+          number: "150",
+          sealHash: null,
+        },
+      );
+      // the vault's record is untouched
+      deepStrictEqual(await g.state(RAW_KEY_ADDRESS), {
+        number: 200n,
+        sealHash: H("55"),
+      });
     } finally {
       await t.cleanup();
       await db.drop();

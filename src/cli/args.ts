@@ -273,8 +273,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     usage: "Move the Clique double-sign guard back (stave)",
     argsUsage: "<address> <block>",
     description:
-      "The clique-guard-reset command lets the account seal <block> and later heights once more,\nfor a deliberate reorg recovery. Stop the daemon first. Without it, --clique-guard refuses\nany header below the highest block the account sealed and a second, different header at it.",
-    flags: VAULT_FLAGS,
+      "The clique-guard-reset command lets the account seal <block> and later heights once more,\nfor a deliberate reorg recovery. Stop the daemon first (every daemon that shares --guard-db).\nWithout it, --clique-guard refuses any header below the highest block the account sealed\nand a second, different header at it. With --guard-db it resets the record of --chainid in\nthat database, else the vault's.",
+    flags: [...VAULT_FLAGS, "chainid", "guard-db"],
   },
   {
     name: "clique-guard-export",

@@ -14,6 +14,8 @@ import { CliqueGuard } from "../api/clique_guard.ts";
 import { bootWarning, type CommandContext } from "./_context.ts";
 import { openVaultFromFlags } from "./secrets.ts";
 import { addressArgument } from "./setpw.ts";
+import { withDb } from "./clique_guard_transfer.ts";
+import { PgGuardBackend } from "../db/pg_guard.ts";
 
 /**
  * Runs `clique-guard-reset`.
@@ -32,17 +34,26 @@ export async function runCliqueGuardReset(ctx: CommandContext): Promise<void> {
   if (!/^(0|[1-9][0-9]*)$/.test(arg)) {
     throw new FatalError(`Invalid block number specified: ${arg}`);
   }
-  const vault = await openVaultFromFlags(ctx);
-  const guard = new CliqueGuard(vault.config);
-  let before;
-  try {
-    before = await guard.reset(address, BigInt(arg));
-  } catch (err) {
-    throw new FatalError(
-      `Failed to update the clique guard: ${(err as Error).message}`,
-      { cause: err },
-    );
-  }
+  const reset = async (guard: CliqueGuard) => {
+    try {
+      return await guard.reset(address, BigInt(arg));
+    } catch (err) {
+      throw new FatalError(
+        `Failed to update the clique guard: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+  };
+  // With --guard-db the record of --chainid in the shared database (stop
+  // every sealer that uses it first), else the vault's.
+  const before = ctx.options.guardDb !== ""
+    ? await withDb(ctx, (db) =>
+      reset(
+        new CliqueGuard(new PgGuardBackend(db), {
+          chainId: ctx.options.chainId,
+        }),
+      ))
+    : await reset(new CliqueGuard((await openVaultFromFlags(ctx)).config));
   ctx.log.info("Clique guard moved back", {
     address,
     from: before === undefined ? "none" : before.number.toString(),

@@ -133,7 +133,15 @@ export function parseGuardExport(text: string): GuardRecord[] {
   });
 }
 
-async function withDb<T>(
+/**
+ * Opens `--guard-db`, runs `fn` on it and closes it; errors become
+ * {@linkcode FatalError}s.
+ *
+ * @param ctx The command context (`--guard-db` is set).
+ * @param fn The work.
+ * @returns What `fn` returns.
+ */
+export async function withDb<T>(
   ctx: CommandContext,
   fn: (db: GuardDb) => Promise<T>,
 ): Promise<T> {
