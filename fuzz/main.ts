@@ -1070,7 +1070,8 @@ async function main(): Promise<number> {
         ((Date.now() - s.startedAt) / 1000).toFixed(0)
       } s, ` +
         `RSS ${samples.length ? mib(samples[samples.length - 1][1]) : "?"}; ` +
-        `crash ${c.crash} hang ${c.hang} invalid ${c.invalid} -32603 ${s.stats.internal} parser ${c.parser}`,
+        `crash ${c.crash} hang ${c.hang} invalid ${c.invalid} -32603 ${s.stats.internal} parser ${c.parser}; ` +
+        `harness RSS ${mib(Deno.memoryUsage().rss / 1024)}`,
     );
   }, 1000);
 
