@@ -671,18 +671,22 @@ async function httpWorker(s: Shared, w: number) {
         .includes(ct.split(";")[0].trim()) &&
       ct !== 'application/json; charset="';
     let status: number, text: string;
+    // a timer cleared after the answer: AbortSignal.timeout() would keep
+    // each request (bodies of MiBs) alive for the whole deadline
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), s.o.deadlineMs);
     try {
       const res = await fetch(url, {
         method: "POST",
         headers: ct === "" ? {} : { "content-type": ct },
         body: bytes as BodyInit,
-        signal: AbortSignal.timeout(s.o.deadlineMs),
+        signal: ac.signal,
       });
       status = res.status;
       text = await res.text();
     } catch (e) {
       if (s.crashed) return;
-      if ((e as Error).name === "TimeoutError") {
+      if (ac.signal.aborted) {
         await hang(s, "http", index, c, bytes, "no HTTP answer");
       } else {
         await s.findings.add({
@@ -697,6 +701,8 @@ async function httpWorker(s: Shared, w: number) {
         });
       }
       continue;
+    } finally {
+      clearTimeout(timer);
     }
     const problems: string[] = [];
     let internal: string[] = [];
