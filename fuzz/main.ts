@@ -17,6 +17,10 @@
  * deno task fuzz --replay FILE.bin [--transport ipc|http]
  * ```
  *
+ * `fuzz/repro/` keeps minimal reproducers of what a campaign found on
+ * main (`deno task fuzz --replay fuzz/repro/<file>`): `tx_without_from.json`
+ * and `blob_version_1.json`, both answered -32603 "method handler crashed".
+ *
  * @module
  */
 import { join } from "node:path";
