@@ -29,6 +29,12 @@ import { openTestVault } from "./_util.ts";
 const KILLS = 50;
 const SEED = 0x5eed_c11e;
 const MAX_KILL_DELAY_MS = 500;
+/**
+ * Heights the campaign must seal to mean anything. The kill moments are
+ * wall-clock, so a loaded machine seals fewer per cycle: cycles go on past
+ * {@linkcode KILLS} (up to 4×) until this many heights are sealed.
+ */
+const MIN_HEIGHTS = 100n;
 
 Deno.test({
   name:
@@ -78,8 +84,13 @@ Deno.test({
 
     const t0 = performance.now();
     let top = 0n;
+    let kills = 0;
     try {
-      for (let cycle = 0; cycle < KILLS; cycle++) {
+      for (
+        let cycle = 0;
+        cycle < KILLS || (maxSigned < MIN_HEIGHTS && cycle < 4 * KILLS);
+        cycle++
+      ) {
         const killDelay = Math.floor(rand() * MAX_KILL_DELAY_MS);
         const retrySigned = rand() < 0.3;
         const d = await startDaemon(s, opts);
@@ -103,6 +114,7 @@ Deno.test({
         })();
         await sleep(killDelay);
         const st = await d.kill9();
+        kills++;
         strictEqual(st.signal === null && st.code === 0, false, "not killed");
         await sealing;
         c.close();
@@ -146,12 +158,12 @@ Deno.test({
     }
     const secs = (performance.now() - t0) / 1000;
     console.log(
-      `${KILLS} kills in ${
+      `${kills} kills in ${
         secs.toFixed(1)
       } s: ${signed.size} heights signed (max ${maxSigned}), ` +
         `${refusals} refusals, ${unknownOutcomes} requests lost in a kill`,
     );
-    ok(maxSigned >= 100n, `only ${maxSigned} heights sealed`);
+    ok(maxSigned >= MIN_HEIGHTS, `only ${maxSigned} heights sealed`);
     ok(
       refusals > 0,
       "no re-request was ever refused (the test did not probe the guard)",
