@@ -146,7 +146,7 @@ function parseOptions(argv: string[]): Options {
         usage(`unknown argument ${a}`);
     }
   }
-  if (o.requests === 0 && o.seconds === 0) o.requests = 6000;
+  if (o.requests === 0 && o.seconds === 0) o.requests = 12_000;
   if (o.ipc + o.http === 0) usage("--ipc and --http are both 0");
   if (o.parserCases < 0) o.parserCases = o.requests > 0 ? o.requests * 5 : 1e9;
   return o;
