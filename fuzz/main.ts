@@ -17,6 +17,10 @@
  * deno task fuzz --replay FILE.bin [--transport ipc|http]
  * ```
  *
+ * `fuzz/repro/` keeps minimal reproducers of what a campaign found on
+ * main (`deno task fuzz --replay fuzz/repro/<file>`): `tx_without_from.json`
+ * and `blob_version_1.json`, both answered -32603 "method handler crashed".
+ *
  * @module
  */
 import { join } from "node:path";
@@ -142,7 +146,7 @@ function parseOptions(argv: string[]): Options {
         usage(`unknown argument ${a}`);
     }
   }
-  if (o.requests === 0 && o.seconds === 0) o.requests = 6000;
+  if (o.requests === 0 && o.seconds === 0) o.requests = 12_000;
   if (o.ipc + o.http === 0) usage("--ipc and --http are both 0");
   if (o.parserCases < 0) o.parserCases = o.requests > 0 ? o.requests * 5 : 1e9;
   return o;
@@ -671,18 +675,22 @@ async function httpWorker(s: Shared, w: number) {
         .includes(ct.split(";")[0].trim()) &&
       ct !== 'application/json; charset="';
     let status: number, text: string;
+    // a timer cleared after the answer: AbortSignal.timeout() would keep
+    // each request (bodies of MiBs) alive for the whole deadline
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), s.o.deadlineMs);
     try {
       const res = await fetch(url, {
         method: "POST",
         headers: ct === "" ? {} : { "content-type": ct },
         body: bytes as BodyInit,
-        signal: AbortSignal.timeout(s.o.deadlineMs),
+        signal: ac.signal,
       });
       status = res.status;
       text = await res.text();
     } catch (e) {
       if (s.crashed) return;
-      if ((e as Error).name === "TimeoutError") {
+      if (ac.signal.aborted) {
         await hang(s, "http", index, c, bytes, "no HTTP answer");
       } else {
         await s.findings.add({
@@ -697,6 +705,8 @@ async function httpWorker(s: Shared, w: number) {
         });
       }
       continue;
+    } finally {
+      clearTimeout(timer);
     }
     const problems: string[] = [];
     let internal: string[] = [];
@@ -870,7 +880,9 @@ async function replay(o: Options): Promise<number> {
   const setup = await setupSigner({ rulesSource: APPROVE_ALL_RULES });
   const daemon = await startDaemon(setup, {
     http: true,
-    extraFlags: ["--clique-guard"],
+    // errors only: "RPC method crashed" is an error; the per-call warnings
+    // (ids and method names of up to 100 kB) would pile up in the harness
+    extraFlags: ["--clique-guard", "--loglevel", "1"],
     env: o.v8Flags ? { DENO_V8_FLAGS: o.v8Flags } : undefined,
   });
   try {
@@ -982,7 +994,9 @@ async function main(): Promise<number> {
   const setup = await setupSigner({ rulesSource: APPROVE_ALL_RULES });
   const daemon = await startDaemon(setup, {
     http: true,
-    extraFlags: ["--clique-guard"],
+    // errors only: "RPC method crashed" is an error; the per-call warnings
+    // (ids and method names of up to 100 kB) would pile up in the harness
+    extraFlags: ["--clique-guard", "--loglevel", "1"],
     env: o.v8Flags ? { DENO_V8_FLAGS: o.v8Flags } : undefined,
   });
   const pid = await daemon.daemonPid();
@@ -1070,7 +1084,8 @@ async function main(): Promise<number> {
         ((Date.now() - s.startedAt) / 1000).toFixed(0)
       } s, ` +
         `RSS ${samples.length ? mib(samples[samples.length - 1][1]) : "?"}; ` +
-        `crash ${c.crash} hang ${c.hang} invalid ${c.invalid} -32603 ${s.stats.internal} parser ${c.parser}`,
+        `crash ${c.crash} hang ${c.hang} invalid ${c.invalid} -32603 ${s.stats.internal} parser ${c.parser}; ` +
+        `harness RSS ${mib(Deno.memoryUsage().rss / 1024)}`,
     );
   }, 1000);
 

@@ -154,8 +154,25 @@ export function depth(j: J): number {
   return max;
 }
 
-/** A deep copy (iterative). */
+/** A generated case would be too big to build (shared subtrees copied). */
+export class CaseTooLargeError extends RangeError {
+  /** @param what What grew too large. */
+  constructor(what: string) {
+    super(`case too large: ${what}`);
+    this.name = "CaseTooLargeError";
+  }
+}
+
+/** Largest number of nodes {@linkcode clone} copies. */
+export const MAX_CLONE_NODES = 500_000;
+
+/**
+ * A deep copy (iterative).
+ *
+ * @throws {CaseTooLargeError} beyond {@linkcode MAX_CLONE_NODES} nodes.
+ */
 export function clone(j: J): J {
+  let nodes = 0;
   const copy = (n: J): J =>
     n.k === "obj"
       ? { k: "obj", e: n.e.map(([k, v]) => [k, v]) }
@@ -166,6 +183,7 @@ export function clone(j: J): J {
   const stack: J[] = [root];
   while (stack.length > 0) {
     const n = stack.pop()!;
+    if (++nodes > MAX_CLONE_NODES) throw new CaseTooLargeError("clone");
     if (n.k === "obj") {
       for (const pair of n.e) {
         pair[1] = copy(pair[1]);
