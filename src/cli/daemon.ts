@@ -316,6 +316,26 @@ class Daemon {
       rpc.register(name, spec);
     }
 
+    const probes = this.#healthProbes(guard);
+    if (this.#metrics) {
+      let endpoint: MetricsServer;
+      try {
+        endpoint = startMetricsEndpoint({
+          host: o.metricsAddr,
+          port: o.metricsPort,
+          metrics: this.#metrics,
+          probes,
+        });
+      } catch (err) {
+        throw new FatalError(
+          `Could not start metrics endpoint: ${errorText(err)}`,
+        );
+      }
+      // Before the signing endpoints: once geth can connect, the signer
+      // can be watched (the endpoints' own probe reads them at each call).
+      log.info("Metrics endpoint opened", { url: `${endpoint.url}metrics` });
+      this.#cleanup.unshift(() => endpoint.close());
+    }
     let httpUrl = "n/a";
     if (o.http) {
       let http: HttpServer;
@@ -379,24 +399,6 @@ class Daemon {
       );
     }
 
-    const probes = this.#healthProbes(guard);
-    if (this.#metrics) {
-      let endpoint: MetricsServer;
-      try {
-        endpoint = startMetricsEndpoint({
-          host: o.metricsAddr,
-          port: o.metricsPort,
-          metrics: this.#metrics,
-          probes,
-        });
-      } catch (err) {
-        throw new FatalError(
-          `Could not start metrics endpoint: ${errorText(err)}`,
-        );
-      }
-      log.info("Metrics endpoint opened", { url: `${endpoint.url}metrics` });
-      this.#cleanup.unshift(() => endpoint.close());
-    }
     const stopWatchdog = startWatchdog(
       this.#rules ? { rules: probes.rules } : {},
       log,
