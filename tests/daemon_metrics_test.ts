@@ -108,8 +108,17 @@ Deno.test({
           s.address,
           hexOfText("{}"),
         ]).catch(() => {});
+        const open = await scrape();
+        ok((open.get('stave_connections{transport="ipc"}') ?? 0) >= 1);
       } finally {
         c.close();
+      }
+      // The daemon sees the close a moment later: wait for it (hangs only).
+      for (let i = 0; i < 300; i++) {
+        if ((await scrape()).get('stave_connections{transport="ipc"}') === 0) {
+          break;
+        }
+        await sleep(100);
       }
       const m = await scrape();
       const sd = 'method="account_signData"';
