@@ -138,6 +138,8 @@ export function cliqueStatusNotifier(): (
   account: string,
   number: bigint,
 ) => void {
+  // Not run by systemd: nothing to tell, no timer on the signing path.
+  if (!Deno.env.get("NOTIFY_SOCKET")) return () => {};
   let last = 0;
   let pending: { account: string; number: bigint } | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
